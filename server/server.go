@@ -1,31 +1,115 @@
-// Package server is Paddock's composition root: it wires the engine, the
-// client-port listener and (later) the txn log, snapshots and quorum from a
-// Config. It is embeddable, so tests and benchmarks start real servers
-// in-process.
+// Package server is Paddock's composition root: it wires the engine and the
+// client-port listener (and, as they land, the txn log, snapshots and
+// quorum) from a Config. It is embeddable, so tests and benchmarks start
+// real servers in-process.
+//
+// Request path (standalone): a connection goroutine in net/zknet reads a
+// frame; the handler decodes it with the zk codec on that goroutine and
+// queues it to the core goroutine, which owns the engine. The core answers
+// reads from the tree, turns writes into txns (engine.Prep), commits them
+// and applies them (engine.Apply), fires watches and queues the reply on
+// the connection. One goroutine in order gives per-session FIFO and
+// ZooKeeper's guarantee that a client sees a watch event before any reply
+// that reflects the change.
+//
+// NB: durability arrives with the txnlog; until then committed txns live in
+// memory only.
 package server
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/paddockdb/paddock/net/zknet"
 )
 
-// Server is one standalone Paddock server.
+// Server is one standalone Paddock server. Its methods are safe for
+// concurrent use.
 type Server struct {
-	cfg Config
-	lg  *slog.Logger
+	cfg   Config
+	lg    *slog.Logger
+	net   *zknet.Server
+	core  *core
+	start time.Time
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	stop    chan struct{}
+	wg      sync.WaitGroup
 }
 
 // New returns a server for cfg; lg nil means discard logs.
 func New(cfg Config, lg *slog.Logger) (*Server, error) {
-	return nil, errors.New("server: not implemented yet")
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TickTime <= 0 {
+		return nil, errors.New("server: tickTime must be positive")
+	}
+	s := &Server{cfg: cfg, lg: lg, stop: make(chan struct{})}
+	s.core = newCore(s)
+	addr := net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort))
+	ns, err := zknet.NewServer(zknet.Config{
+		Addr:                addr,
+		MaxClientCnxns:      cfg.MaxClientCnxns,
+		MaxBuffer:           cfg.JuteMaxBuffer,
+		FourLetterWhitelist: cfg.FourLetterWords,
+		Logger:              lg,
+	}, &handler{s: s})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.net = ns
+	return s, nil
 }
 
 // Start opens the client port and starts serving.
-func (s *Server) Start() error { return errors.New("server: not implemented yet") }
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started || s.closed {
+		return errors.New("server: already started")
+	}
+	s.started = true
+	s.start = time.Now()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.core.run(s.stop)
+	}()
+	if err := s.net.Start(); err != nil {
+		close(s.stop)
+		s.wg.Wait()
+		return fmt.Errorf("server: %w", err)
+	}
+	s.lg.Info("serving", "clientPort", s.net.Addr().String(), "tickTime", s.cfg.TickTime,
+		"minSessionTimeout", s.cfg.MinSessionTimeout, "maxSessionTimeout", s.cfg.MaxSessionTimeout)
+	return nil
+}
 
 // Addr returns the address the client port listens on.
-func (s *Server) Addr() net.Addr { return nil }
+func (s *Server) Addr() net.Addr { return s.net.Addr() }
 
-// Close stops serving and releases everything.
-func (s *Server) Close() error { return nil }
+// Close stops serving and releases everything. It is idempotent.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	started := s.started
+	s.mu.Unlock()
+	err := s.net.Close()
+	if started {
+		close(s.stop)
+		s.wg.Wait()
+	}
+	return err
+}

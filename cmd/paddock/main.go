@@ -1,0 +1,117 @@
+// Command paddock is Paddock's one binary: a ZooKeeper-compatible
+// coordination server and its tools.
+//
+//	paddock server [zoo.cfg]   serve (standalone on 127.0.0.1:2181 with data
+//	                           under ./paddock-data when no config is given)
+//	paddock version            print the version
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/paddockdb/paddock/server"
+)
+
+const usage = `usage: paddock <command> [arguments]
+
+commands:
+  server [zoo.cfg]   run a server; with no config: standalone on 127.0.0.1:2181, data in ./paddock-data
+  version            print the version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "server":
+		return runServer(args[1:], stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintf(stdout, "paddock %s\n", server.Version)
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "paddock: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+func runServer(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	logJSON := fs.Bool("log-json", false, "log in JSON instead of text")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "paddock: -log-level: %v\n", err)
+		return 2
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var lg *slog.Logger
+	if *logJSON {
+		lg = slog.New(slog.NewJSONHandler(stderr, opts))
+	} else {
+		lg = slog.New(slog.NewTextHandler(stderr, opts))
+	}
+
+	var cfg server.Config
+	switch fs.NArg() {
+	case 0:
+		cfg = server.DefaultConfig()
+	case 1:
+		c, warnings, err := server.LoadConfig(fs.Arg(0))
+		if err != nil {
+			fmt.Fprintf(stderr, "paddock: %v\n", err)
+			return 1
+		}
+		for _, w := range warnings {
+			lg.Warn(w)
+		}
+		cfg = c
+	default:
+		fmt.Fprintln(stderr, "paddock server: at most one config file")
+		return 2
+	}
+	for _, d := range []string{cfg.DataDir, cfg.DataLogDir} {
+		if d == "" {
+			continue
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			fmt.Fprintf(stderr, "paddock: %v\n", err)
+			return 1
+		}
+	}
+	srv, err := server.New(cfg, lg)
+	if err == nil {
+		err = srv.Start()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "paddock: %v\n", err)
+		return 1
+	}
+	lg.Warn("durability is not implemented yet: znodes and sessions live in memory and are lost when the server stops")
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	s := <-sig
+	lg.Info("shutting down", "signal", s.String())
+	if err := srv.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+		lg.Warn("close", "err", err)
+	}
+	return 0
+}

@@ -1,0 +1,58 @@
+package engine
+
+import "github.com/paddockdb/paddock/zk"
+
+// Response builds the reply body of a write whose txn applied with result
+// res, as FinalRequestProcessor does for each op: create answers the path,
+// create2/createTTL/createContainer the path and Stat, setData and setACL
+// the Stat, delete nothing, multi one result per op.
+func Response(op zk.OpCode, res Result) (zk.Record, zk.Code) {
+	if op == zk.OpMulti {
+		return multiResponse(res.Multi), zk.CodeOK
+	}
+	if res.Err != zk.CodeOK {
+		return nil, res.Err
+	}
+	switch op {
+	case zk.OpCreate:
+		return &zk.CreateResponse{Path: res.Path}, zk.CodeOK
+	case zk.OpCreate2, zk.OpCreateTTL, zk.OpCreateContainer:
+		return &zk.Create2Response{Path: res.Path, Stat: res.Stat}, zk.CodeOK
+	case zk.OpSetData, zk.OpCheck:
+		return &zk.SetDataResponse{Stat: res.Stat}, zk.CodeOK
+	case zk.OpSetACL:
+		return &zk.SetACLResponse{Stat: res.Stat}, zk.CodeOK
+	}
+	return nil, zk.CodeOK
+}
+
+func multiResponse(subs []SubResult) *zk.MultiResponse {
+	out := &zk.MultiResponse{Results: make([]zk.MultiResult, len(subs))}
+	for i, s := range subs {
+		r := &out.Results[i]
+		if s.Type == zk.OpError || s.Err != zk.CodeOK {
+			r.Header = zk.MultiHeader{Type: zk.OpError, Err: s.Err}
+			r.Body = &zk.ErrorResponse{Err: s.Err}
+			continue
+		}
+		r.Header = zk.MultiHeader{Type: s.Type}
+		switch s.Type {
+		case zk.OpCreate:
+			r.Body = &zk.CreateResponse{Path: s.Path}
+		case zk.OpCreate2, zk.OpCreateTTL, zk.OpCreateContainer:
+			r.Body = &zk.Create2Response{Path: s.Path, Stat: s.Stat}
+		case zk.OpSetData:
+			r.Body = &zk.SetDataResponse{Stat: s.Stat}
+		}
+	}
+	return out
+}
+
+// MultiFailureResponse builds the reply body of a multi rejected at prep.
+func MultiFailureResponse(f *MultiFailure) *zk.MultiResponse {
+	subs := make([]SubResult, len(f.Codes))
+	for i, c := range f.Codes {
+		subs[i] = SubResult{Type: zk.OpError, Err: c}
+	}
+	return multiResponse(subs)
+}

@@ -1,0 +1,247 @@
+package engine
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/google/btree"
+
+	"github.com/paddockdb/paddock/zk"
+)
+
+// Reserved paths (ZooKeeper's Quotas.procZookeeper, quotaZookeeper and
+// ZooDefs.CONFIG_NODE).
+const (
+	ProcZookeeper   = "/zookeeper"
+	QuotaZookeeper  = "/zookeeper/quota"
+	ConfigZookeeper = "/zookeeper/config"
+	// Quota node names under /zookeeper/quota/<path>/.
+	QuotaLimitNode = "zookeeper_limits"
+	QuotaStatNode  = "zookeeper_stats"
+)
+
+// Special ephemeralOwner values (EphemeralType).
+const (
+	// ContainerOwner marks a container node.
+	ContainerOwner zk.SessionID = -1 << 63
+	ttlMask        int64        = -0x0100000000000000 // 0xff00000000000000
+	ttlReserved    int64        = 0x00ffff0000000000
+	// MaxTTL is the largest TTL a node can have, in milliseconds.
+	MaxTTL int64 = 0xffffffffff
+)
+
+// node is one znode. Its fields are the persisted Stat (StatPersisted)
+// plus the child count; the ACL is a reference into the tree's ACLCache.
+type node struct {
+	path           string
+	data           []byte
+	czxid          zk.Zxid
+	mzxid          zk.Zxid
+	pzxid          zk.Zxid
+	ctime          int64
+	mtime          int64
+	ephemeralOwner zk.SessionID
+	version        int32
+	cversion       int32
+	aversion       int32
+	numChildren    int32
+	acl            uint32
+}
+
+func (n *node) stat() zk.Stat {
+	return zk.Stat{
+		Czxid: n.czxid, Mzxid: n.mzxid, Ctime: n.ctime, Mtime: n.mtime,
+		Version: n.version, Cversion: n.cversion, Aversion: n.aversion,
+		EphemeralOwner: n.ephemeralOwner, DataLength: int32(len(n.data)),
+		NumChildren: n.numChildren, Pzxid: n.pzxid,
+	}
+}
+
+// splitPath returns the parent and the last component of a valid, non-root
+// path: "/a" gives ("/", "a"), "/a/b" gives ("/a", "b").
+func splitPath(p string) (parent, name string) {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/", p[i+1:]
+	}
+	return p[:i], p[i+1:]
+}
+
+// parentOf returns the parent path of a non-root path.
+func parentOf(p string) string {
+	parent, _ := splitPath(p)
+	return parent
+}
+
+// entry is the B-tree item. Entries are ordered by (parent path, name), so
+// the children of a node are one contiguous range: getChildren is a range
+// scan, and the listing comes out sorted.
+type entry struct{ n *node }
+
+type probe = entry
+
+func entryLess(a, b entry) bool {
+	ap, an := splitPath(a.n.path)
+	bp, bn := splitPath(b.n.path)
+	if ap != bp {
+		return ap < bp
+	}
+	return an < bn
+}
+
+// Tree is the DataTree: every znode, kept in a B-tree, plus the indexes the
+// server needs (ephemerals by session, containers, TTL nodes) and quota
+// accounting.
+//
+// A Tree is not safe for concurrent use; the engine's owner goroutine drives
+// it.
+type Tree struct {
+	root       *node
+	nodes      *btree.BTreeG[entry]
+	acls       *ACLCache
+	ephemerals map[zk.SessionID]map[string]struct{}
+	containers map[string]struct{}
+	ttls       map[string]struct{}
+	quotas     map[string]struct{} // paths with a zookeeper_limits node
+	dataSize   int64
+	scratch    node // probe for lookups; owner goroutine only
+}
+
+// NewTree returns a tree holding the root and the reserved /zookeeper,
+// /zookeeper/quota and /zookeeper/config nodes, as a fresh ZooKeeper has.
+func NewTree() *Tree {
+	t := &Tree{
+		root:       &node{path: "/"},
+		nodes:      btree.NewG[entry](32, entryLess),
+		acls:       NewACLCache(),
+		ephemerals: make(map[zk.SessionID]map[string]struct{}),
+		containers: make(map[string]struct{}),
+		ttls:       make(map[string]struct{}),
+		quotas:     make(map[string]struct{}),
+	}
+	open := t.acls.Intern(zk.OpenACLUnsafe())
+	t.root.acl = open
+	// ZooKeeper adds these without touching cversion or pzxid.
+	for _, p := range []string{ProcZookeeper, QuotaZookeeper, ConfigZookeeper} {
+		n := &node{path: p, data: []byte{}, acl: t.acls.Intern(zk.OpenACLUnsafe())}
+		if p == ConfigZookeeper {
+			t.acls.Release(n.acl)
+			n.acl = t.acls.Intern(zk.ReadACLUnsafe())
+		}
+		t.nodes.ReplaceOrInsert(entry{n})
+		t.lookup(parentOf(p)).numChildren++
+	}
+	return t
+}
+
+// lookup returns the node at path p, or nil.
+func (t *Tree) lookup(p string) *node {
+	if p == "/" {
+		return t.root
+	}
+	t.scratch.path = p
+	e, ok := t.nodes.Get(entry{&t.scratch})
+	t.scratch.path = ""
+	if !ok {
+		return nil
+	}
+	return e.n
+}
+
+// NodeCount returns how many znodes the tree holds, the root included.
+func (t *Tree) NodeCount() int { return t.nodes.Len() + 1 }
+
+// ApproximateDataSize is the sum of path and data lengths, as ZooKeeper's
+// DataTree.approximateDataSize.
+func (t *Tree) ApproximateDataSize() int64 { return t.dataSize }
+
+// children returns the sorted names of p's children.
+func (t *Tree) children(p string) []string {
+	out := make([]string, 0, 4)
+	t.scratch.path = p + "/"
+	if p == "/" {
+		t.scratch.path = "/"
+	}
+	// The smallest possible child key is (p, ""): path p+"/" splits into
+	// parent p and name "".
+	t.nodes.AscendGreaterOrEqual(entry{&t.scratch}, func(e entry) bool {
+		parent, name := splitPath(e.n.path)
+		if parent != p {
+			return false
+		}
+		if name != "" {
+			out = append(out, name)
+		}
+		return true
+	})
+	t.scratch.path = ""
+	return out
+}
+
+// descendants counts the nodes below p (getAllChildrenNumber).
+func (t *Tree) descendants(p string) int {
+	if p == "/" {
+		return t.nodes.Len()
+	}
+	n := 0
+	var walk func(string)
+	walk = func(q string) {
+		for _, c := range t.children(q) {
+			n++
+			walk(q + "/" + c)
+		}
+	}
+	walk(p)
+	return n
+}
+
+// ephemeralsOf returns session s's ephemeral paths, sorted.
+func (t *Tree) ephemeralsOf(s zk.SessionID) []string {
+	m := t.ephemerals[s]
+	out := make([]string, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ephemeralType classifies an ephemeralOwner as EphemeralType.get does.
+type ephemeralType int
+
+const (
+	ephVoid ephemeralType = iota
+	ephNormal
+	ephContainer
+	ephTTL
+)
+
+func classifyOwner(owner zk.SessionID, extended bool) ephemeralType {
+	o := int64(owner)
+	if extended && o&ttlMask == ttlMask && (o&ttlReserved)>>40 == 0 {
+		return ephTTL
+	}
+	switch {
+	case owner == ContainerOwner:
+		return ephContainer
+	case owner == 0:
+		return ephVoid
+	}
+	return ephNormal
+}
+
+// ttlOwner encodes a TTL as an ephemeralOwner (EphemeralType.TTL).
+func ttlOwner(ttl int64) zk.SessionID { return zk.SessionID(ttlMask | ttl) }
+
+// ttlOf decodes the TTL of a TTL node's ephemeralOwner.
+func ttlOf(owner zk.SessionID) int64 { return int64(owner) & MaxTTL }
+
+func (t *Tree) insert(n *node) {
+	t.nodes.ReplaceOrInsert(entry{n})
+	t.dataSize += int64(len(n.path) + len(n.data))
+}
+
+func (t *Tree) remove(n *node) {
+	t.nodes.Delete(entry{n})
+	t.dataSize -= int64(len(n.path) + len(n.data))
+}

@@ -1,0 +1,253 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/paddockdb/paddock/engine"
+	"github.com/paddockdb/paddock/net/zknet"
+	"github.com/paddockdb/paddock/zk"
+)
+
+type itemKind uint8
+
+const (
+	itemConnect itemKind = iota
+	itemRequest
+	itemUnknownOp
+	itemClosed
+	itemFourLetter
+)
+
+// item is one unit of work for the core goroutine.
+type item struct {
+	kind     itemKind
+	conn     *zknet.Conn
+	hdr      zk.RequestHeader
+	rec      zk.Record
+	received time.Time
+	connReq  *zk.ConnectRequest
+	reply    chan connectResult
+	word     string
+	out      chan fourLetterResult
+}
+
+type connectResult struct {
+	resp     zk.ConnectResponse
+	keepOpen bool
+	err      error
+}
+
+type fourLetterResult struct {
+	text string
+	ok   bool
+}
+
+// client is the core's view of one connection: its session and the
+// identities it has authenticated as. It is the engine.Watcher of the
+// watches the connection sets, as in ZooKeeper, where watches belong to the
+// connection and a reconnecting client re-sends them with setWatches.
+type client struct {
+	conn    *zknet.Conn
+	session zk.SessionID
+	auth    []zk.Id
+}
+
+// Event delivers a watch event; it queues and never blocks.
+func (cl *client) Event(ev zk.WatcherEvent, zxid zk.Zxid) { cl.conn.SendEvent(ev) }
+
+// core owns the engine and everything it touches. Only its goroutine uses
+// its fields, except in (the queue) and the stats read by four-letter
+// words, which it also answers.
+type core struct {
+	s         *Server
+	in        chan *item
+	eng       *engine.Engine
+	tracker   *engine.SessionTracker
+	clients   map[*zknet.Conn]*client
+	bySession map[zk.SessionID]*client
+	lat       latency
+}
+
+func newCore(s *Server) *core {
+	eng := engine.New(engine.Config{ExtendedTypes: s.cfg.ExtendedTypesEnabled, Logger: s.lg})
+	now := time.Now().UnixMilli()
+	eng.InitSessionIDs(0, now)
+	// ZOOKEEPER-4799: a watch event reaches a connection only if it may
+	// read the node (for NodeChildrenChanged, the parent).
+	eng.Watches().SetReadCheck(func(wr engine.Watcher, path string, acl []zk.ACL) bool {
+		cl, ok := wr.(*client)
+		return !ok || engine.CheckACL(acl, zk.PermRead, cl.auth)
+	})
+	return &core{
+		s:         s,
+		in:        make(chan *item, 4096),
+		eng:       eng,
+		tracker:   engine.NewSessionTracker(s.cfg.TickTime.Milliseconds(), now),
+		clients:   make(map[*zknet.Conn]*client),
+		bySession: make(map[zk.SessionID]*client),
+	}
+}
+
+func (k *core) run(stop <-chan struct{}) {
+	tick := time.NewTicker(k.s.cfg.TickTime)
+	defer tick.Stop()
+	sweep := time.NewTicker(k.s.containerInterval())
+	defer sweep.Stop()
+	for {
+		select {
+		case it := <-k.in:
+			k.handle(it)
+		case now := <-tick.C:
+			k.expireSessions(now.UnixMilli())
+		case now := <-sweep.C:
+			k.sweepContainers(now.UnixMilli())
+		case <-stop:
+			return
+		}
+	}
+}
+
+func (k *core) handle(it *item) {
+	switch it.kind {
+	case itemConnect:
+		resp, keep, err := k.connect(it.conn, it.connReq)
+		it.reply <- connectResult{resp, keep, err}
+	case itemRequest:
+		k.request(it)
+	case itemUnknownOp:
+		// ZooKeeper's UnimplementedRequestProcessor: answer, then close.
+		k.s.lg.Warn("closing connection: unknown request type",
+			"remote", it.conn.RemoteAddr().String(), "session", it.conn.SessionID().String(), "type", int32(it.hdr.Type))
+		it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: k.eng.LastZxid(), Err: zk.CodeUnimplemented}, nil)
+		it.conn.Close(fmt.Errorf("unknown request type %d", int32(it.hdr.Type)))
+	case itemClosed:
+		k.closed(it.conn)
+	case itemFourLetter:
+		text, ok := k.fourLetter(it.word)
+		it.out <- fourLetterResult{text, ok}
+	}
+}
+
+// commitAndApply makes txn durable (the txn log plugs in here with durable
+// storage; until then state is in memory) and applies it.
+func (k *core) commitAndApply(txn *zk.Txn) engine.Result {
+	return k.eng.Apply(txn)
+}
+
+func remoteIP(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}
+
+// connect is ZooKeeperServer.processConnectRequest.
+func (k *core) connect(c *zknet.Conn, req *zk.ConnectRequest) (zk.ConnectResponse, bool, error) {
+	last := k.eng.LastZxid()
+	if req.LastZxidSeen > last {
+		msg := fmt.Sprintf("Refusing session request for client %s as it has seen zxid %s our last zxid is %s client must try another server",
+			c.RemoteAddr(), req.LastZxidSeen, last)
+		k.s.lg.Info(msg)
+		return zk.ConnectResponse{}, false, errors.New(msg)
+	}
+	timeout := int64(req.TimeOut)
+	if minT := k.s.cfg.MinSessionTimeout.Milliseconds(); timeout < minT {
+		timeout = minT
+	}
+	if maxT := k.s.cfg.MaxSessionTimeout.Milliseconds(); timeout > maxT {
+		timeout = maxT
+	}
+	now := time.Now().UnixMilli()
+	id := req.SessionID
+	if id == 0 {
+		txn := k.eng.PrepCreateSession(int32(timeout), now)
+		id = txn.Header.ClientID
+		k.tracker.Add(id, timeout, now)
+		k.commitAndApply(txn)
+		k.s.lg.Info("Established session", "session", id.String(), "timeout", timeout,
+			"remote", c.RemoteAddr().String())
+	} else {
+		if !bytes.Equal(req.Passwd, engine.SessionPassword(id)) {
+			k.s.lg.Info("Invalid session password", "session", id.String(), "remote", c.RemoteAddr().String())
+			return zknet.InvalidSessionResponse(), false, nil
+		}
+		if _, open := k.eng.HasSession(id); !open || !k.tracker.Touch(id, now) {
+			k.s.lg.Info("Invalid session for client, probably expired", "session", id.String(),
+				"remote", c.RemoteAddr().String())
+			return zknet.InvalidSessionResponse(), false, nil
+		}
+		if old := k.bySession[id]; old != nil && old.conn != c {
+			old.conn.Close(errors.New("client reconnected on another connection"))
+			k.detach(old)
+		}
+		k.s.lg.Info("Re-established session", "session", id.String(), "timeout", timeout,
+			"remote", c.RemoteAddr().String())
+	}
+	cl := &client{conn: c, session: id, auth: []zk.Id{engine.IPID(remoteIP(c.RemoteAddr()))}}
+	k.clients[c] = cl
+	k.bySession[id] = cl
+	c.SetSessionID(id)
+	c.SetSessionTimeout(int32(timeout))
+	return zk.ConnectResponse{
+		TimeOut:   int32(timeout),
+		SessionID: id,
+		Passwd:    engine.SessionPassword(id),
+	}, true, nil
+}
+
+// detach forgets a connection: its watches go, its session stays.
+func (k *core) detach(cl *client) {
+	k.eng.Watches().RemoveWatcher(cl)
+	delete(k.clients, cl.conn)
+	if k.bySession[cl.session] == cl {
+		delete(k.bySession, cl.session)
+	}
+}
+
+func (k *core) closed(c *zknet.Conn) {
+	if cl := k.clients[c]; cl != nil {
+		k.detach(cl)
+	}
+}
+
+// closeSession closes session s through a closeSession txn, deleting its
+// ephemerals, and closes its connection if it has one.
+func (k *core) closeSession(s zk.SessionID, xid int32, now int64) zk.Zxid {
+	k.tracker.SetClosing(s)
+	txn := k.eng.PrepCloseSession(s, xid, now)
+	k.commitAndApply(txn)
+	k.tracker.Remove(s)
+	return txn.Header.Zxid
+}
+
+func (k *core) expireSessions(now int64) {
+	for _, s := range k.tracker.Expired(now) {
+		to, _ := k.tracker.Timeout(s)
+		k.s.lg.Info(fmt.Sprintf("Expiring session %s, timeout of %dms exceeded", s, to), "session", s.String())
+		k.closeSession(s, 0, now)
+		if cl := k.bySession[s]; cl != nil {
+			cl.conn.Close(fmt.Errorf("session %s expired", s))
+			k.detach(cl)
+		}
+	}
+}
+
+// sweepContainers deletes empty containers and expired TTL nodes, as
+// ZooKeeper's ContainerManager does once a checkInterval.
+func (k *core) sweepContainers(now int64) {
+	for _, p := range k.eng.ExpiredTTLAndContainers(now) {
+		txn, err := k.eng.PrepDeleteContainer(p, now)
+		if err != nil {
+			continue
+		}
+		k.commitAndApply(txn)
+	}
+}

@@ -1,0 +1,235 @@
+package server
+
+import (
+	"errors"
+	"time"
+
+	"github.com/paddockdb/paddock/engine"
+	"github.com/paddockdb/paddock/zk"
+)
+
+// request serves one decoded request, as ZooKeeper's request processors
+// (prep, then final) do together for a standalone server.
+func (k *core) request(it *item) {
+	cl := k.clients[it.conn]
+	if cl == nil {
+		return // the connection went away (or re-attached elsewhere) meanwhile
+	}
+	now := time.Now()
+	nowMs := now.UnixMilli()
+	hdr := it.hdr
+	if hdr.Type != zk.OpAuth && !k.tracker.Touch(cl.session, nowMs) {
+		k.reply(it, zk.CodeSessionExpired, nil)
+		return
+	}
+	switch hdr.Type {
+	case zk.OpPing:
+		cl.conn.SendReply(zk.ReplyHeader{Xid: zk.XidPing, Zxid: k.eng.LastZxid()}, nil)
+		return
+	case zk.OpAuth:
+		k.auth(it, cl)
+		return
+	case zk.OpCloseSession:
+		z := k.closeSession(cl.session, hdr.Xid, nowMs)
+		cl.conn.SendReply(zk.ReplyHeader{Xid: hdr.Xid, Zxid: z}, nil)
+		cl.conn.Close(errors.New("client closed its session"))
+		k.detach(cl)
+		return
+	case zk.OpCreate, zk.OpCreate2, zk.OpCreateContainer, zk.OpCreateTTL,
+		zk.OpDelete, zk.OpSetData, zk.OpSetACL, zk.OpCheck, zk.OpMulti:
+		k.write(it, cl, nowMs)
+		return
+	}
+	body, code := k.read(it, cl)
+	k.reply(it, code, body)
+}
+
+// reply sends the answer to it with the current zxid, and records latency.
+func (k *core) reply(it *item, code zk.Code, body zk.Record) {
+	if code != zk.CodeOK {
+		body = nil
+	}
+	it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: k.eng.LastZxid(), Err: code}, body)
+	k.lat.add(time.Since(it.received))
+}
+
+func (k *core) write(it *item, cl *client, nowMs int64) {
+	txn, err := k.eng.Prep(&engine.Request{
+		Session: cl.session, Xid: it.hdr.Xid, Op: it.hdr.Type, Body: it.rec, Auth: cl.auth, Time: nowMs,
+	})
+	if err != nil {
+		var mf *engine.MultiFailure
+		if errors.As(err, &mf) {
+			// ZooKeeper answers a failed multi with header err 0... as
+			// FinalRequestProcessor does; the per-op results carry the codes.
+			k.reply(it, zk.CodeOK, engine.MultiFailureResponse(mf))
+			return
+		}
+		k.reply(it, codeOf(err), nil)
+		return
+	}
+	res := k.commitAndApply(txn)
+	body, code := engine.Response(it.hdr.Type, res)
+	k.reply(it, code, body)
+}
+
+func codeOf(err error) zk.Code {
+	var c zk.Code
+	if errors.As(err, &c) {
+		return c
+	}
+	return zk.CodeSystemError
+}
+
+// auth handles an auth packet (ZooKeeperServer.processPacket): success
+// answers with zxid 0; failure answers AuthFailed and closes.
+func (k *core) auth(it *item, cl *client) {
+	p, ok := it.rec.(*zk.AuthPacket)
+	if !ok {
+		return
+	}
+	ids, err := engine.Authenticate(p.Scheme, p.Auth, remoteIP(cl.conn.RemoteAddr()), k.s.cfg.SuperDigest)
+	if err != nil {
+		k.s.lg.Warn("Authentication failed", "scheme", p.Scheme, "session", cl.session.String())
+		cl.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Err: zk.CodeAuthFailed}, nil)
+		cl.conn.Close(errors.New("authentication failed"))
+		k.detach(cl)
+		return
+	}
+	for _, id := range ids {
+		dup := false
+		for _, have := range cl.auth {
+			if have == id {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			cl.auth = append(cl.auth, id)
+		}
+	}
+	cl.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid}, nil)
+}
+
+// read answers every request that does not change the tree.
+func (k *core) read(it *item, cl *client) (zk.Record, zk.Code) {
+	e := k.eng
+	watch := func(on bool) engine.Watcher {
+		if on {
+			return cl
+		}
+		return nil
+	}
+	switch r := it.rec.(type) {
+	case *zk.GetDataRequest:
+		data, stat, err := e.GetData(r.Path, cl.auth, watch(r.Watch))
+		if err != nil {
+			return nil, codeOf(err)
+		}
+		return &zk.GetDataResponse{Data: data, Stat: stat}, zk.CodeOK
+	case *zk.ExistsRequest:
+		stat, err := e.Exists(r.Path, cl.auth, watch(r.Watch))
+		if err != nil {
+			return nil, codeOf(err)
+		}
+		return &zk.ExistsResponse{Stat: stat}, zk.CodeOK
+	case *zk.GetChildrenRequest:
+		children, _, err := e.GetChildren(r.Path, cl.auth, watch(r.Watch))
+		if err != nil {
+			return nil, codeOf(err)
+		}
+		return &zk.GetChildrenResponse{Children: children}, zk.CodeOK
+	case *zk.GetChildren2Request:
+		children, stat, err := e.GetChildren(r.Path, cl.auth, watch(r.Watch))
+		if err != nil {
+			return nil, codeOf(err)
+		}
+		return &zk.GetChildren2Response{Children: children, Stat: stat}, zk.CodeOK
+	case *zk.GetACLRequest:
+		acl, stat, err := e.GetACL(r.Path, cl.auth)
+		if err != nil {
+			return nil, codeOf(err)
+		}
+		return &zk.GetACLResponse{ACL: acl, Stat: stat}, zk.CodeOK
+	case *zk.GetAllChildrenNumberRequest:
+		n, err := e.AllChildrenNumber(r.Path, cl.auth)
+		if err != nil {
+			return nil, codeOf(err)
+		}
+		return &zk.GetAllChildrenNumberResponse{TotalNumber: n}, zk.CodeOK
+	case *zk.GetEphemeralsRequest:
+		return &zk.GetEphemeralsResponse{Ephemerals: e.Ephemerals(cl.session, r.PrefixPath)}, zk.CodeOK
+	case *zk.SyncRequest:
+		return &zk.SyncResponse{Path: r.Path}, zk.CodeOK
+	case *zk.SetWatches:
+		e.Watches().Reattach(r.RelativeZxid, r.DataWatches, r.ExistWatches, r.ChildWatches, nil, nil, cl, e.NodeZxidsOf)
+		return nil, zk.CodeOK
+	case *zk.SetWatches2:
+		e.Watches().Reattach(r.RelativeZxid, r.DataWatches, r.ExistWatches, r.ChildWatches,
+			r.PersistentWatches, r.PersistentRecursiveWatches, cl, e.NodeZxidsOf)
+		return nil, zk.CodeOK
+	case *zk.AddWatchRequest:
+		switch r.Mode {
+		case zk.AddWatchModePersistent:
+			e.Watches().AddPersistent(r.Path, cl, false)
+		case zk.AddWatchModePersistentRecursive:
+			e.Watches().AddPersistent(r.Path, cl, true)
+		default:
+			return nil, zk.CodeBadArguments
+		}
+		return &zk.ErrorResponse{Err: zk.CodeOK}, zk.CodeOK
+	case *zk.CheckWatchesRequest:
+		if !e.Watches().Contains(r.Path, cl, r.Type) {
+			return nil, zk.CodeNoWatcher
+		}
+		return nil, zk.CodeOK
+	case *zk.RemoveWatchesRequest:
+		if !e.Watches().Remove(r.Path, cl, r.Type) {
+			return nil, zk.CodeNoWatcher
+		}
+		return nil, zk.CodeOK
+	case *zk.MultiRequest: // multiRead
+		return k.multiRead(r, cl), zk.CodeOK
+	case *zk.ReconfigRequest:
+		return nil, zk.CodeReconfigDisabled
+	}
+	if it.hdr.Type == zk.OpWhoAmI {
+		return &zk.WhoAmIResponse{ClientInfo: engine.ClientInfos(cl.auth)}, zk.CodeOK
+	}
+	return nil, zk.CodeUnimplemented
+}
+
+func (k *core) multiRead(m *zk.MultiRequest, cl *client) *zk.MultiResponse {
+	out := &zk.MultiResponse{Results: make([]zk.MultiResult, len(m.Ops))}
+	for i, op := range m.Ops {
+		res := &out.Results[i]
+		var err error
+		switch r := op.Body.(type) {
+		case *zk.GetChildrenRequest:
+			var children []string
+			children, _, err = k.eng.GetChildren(r.Path, cl.auth, nil)
+			if r.Watch && err == nil {
+				k.eng.Watches().AddChild(r.Path, cl)
+			}
+			res.Header = zk.MultiHeader{Type: zk.OpGetChildren}
+			res.Body = &zk.GetChildrenResponse{Children: children}
+		case *zk.GetDataRequest:
+			var data []byte
+			var stat zk.Stat
+			data, stat, err = k.eng.GetData(r.Path, cl.auth, nil)
+			if r.Watch && err == nil {
+				k.eng.Watches().AddData(r.Path, cl)
+			}
+			res.Header = zk.MultiHeader{Type: zk.OpGetData}
+			res.Body = &zk.GetDataResponse{Data: data, Stat: stat}
+		default:
+			err = zk.CodeBadArguments
+		}
+		if err != nil {
+			c := codeOf(err)
+			res.Header = zk.MultiHeader{Type: zk.OpError, Err: c}
+			res.Body = &zk.ErrorResponse{Err: c}
+		}
+	}
+	return out
+}
