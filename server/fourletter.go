@@ -69,9 +69,9 @@ func (k *core) fourLetter(word string) (string, bool) {
 		b.WriteString("\n")
 		return b.String(), true
 	case "wchs":
-		w := k.eng.Watches()
+		ws := k.eng.Watches().Summary()
 		return fmt.Sprintf("%d connections watching %d paths\nTotal watches:%d\n",
-			len(k.clients), w.Paths(), w.Count()), true
+			ws.Watchers, ws.Paths, ws.Total), true
 	case "dirs":
 		return "datadir_size: 0\nlogdir_size: 0\n", true
 	case "crst", "srst":

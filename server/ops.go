@@ -179,11 +179,17 @@ func (k *core) read(it *item, cl *client) (zk.Record, zk.Code) {
 		}
 		return &zk.ErrorResponse{Err: zk.CodeOK}, zk.CodeOK
 	case *zk.CheckWatchesRequest:
+		if r.Type < zk.WatcherTypeChildren || r.Type > zk.WatcherTypePersistentRecursive {
+			return nil, zk.CodeMarshallingError
+		}
 		if !e.Watches().Contains(r.Path, cl, r.Type) {
 			return nil, zk.CodeNoWatcher
 		}
 		return nil, zk.CodeOK
 	case *zk.RemoveWatchesRequest:
+		if r.Type < zk.WatcherTypeChildren || r.Type > zk.WatcherTypePersistentRecursive {
+			return nil, zk.CodeMarshallingError
+		}
 		if !e.Watches().Remove(r.Path, cl, r.Type) {
 			return nil, zk.CodeNoWatcher
 		}

@@ -1,0 +1,515 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/paddockdb/paddock/zk"
+)
+
+// harness drives an Engine as the server does: prep then apply.
+type harness struct {
+	t    *testing.T
+	e    *Engine
+	sess zk.SessionID
+	now  int64
+}
+
+func newHarness(t *testing.T, cfg Config) *harness {
+	h := &harness{t: t, e: New(cfg), now: 1_700_000_000_000}
+	h.e.InitSessionIDs(1, h.now)
+	h.sess = h.newSession(30000)
+	return h
+}
+
+func (h *harness) newSession(timeout int32) zk.SessionID {
+	txn := h.e.PrepCreateSession(timeout, h.now)
+	h.e.Apply(txn)
+	return txn.Header.ClientID
+}
+
+func (h *harness) prep(s zk.SessionID, op zk.OpCode, body zk.Record) (*zk.Txn, error) {
+	h.now++
+	return h.e.Prep(&Request{Session: s, Op: op, Body: body, Auth: []zk.Id{{Scheme: "ip", ID: "127.0.0.1"}}, Time: h.now})
+}
+
+// do preps and applies one request, returning the reply body or error code.
+func (h *harness) do(op zk.OpCode, body zk.Record) (zk.Record, zk.Code) {
+	h.t.Helper()
+	txn, err := h.prep(h.sess, op, body)
+	if err != nil {
+		var mf *MultiFailure
+		if errors.As(err, &mf) {
+			return MultiFailureResponse(mf), zk.CodeOK
+		}
+		return nil, err.(zk.Code)
+	}
+	return Response(op, h.e.Apply(txn))
+}
+
+func (h *harness) create(path, data string, flags int32) (string, zk.Code) {
+	h.t.Helper()
+	rec, code := h.do(zk.OpCreate, &zk.CreateRequest{Path: path, Data: []byte(data), ACL: zk.OpenACLUnsafe(), Flags: flags})
+	if code != zk.CodeOK {
+		return "", code
+	}
+	return rec.(*zk.CreateResponse).Path, code
+}
+
+func (h *harness) stat(path string) zk.Stat {
+	h.t.Helper()
+	st, err := h.e.Exists(path, nil, nil)
+	if err != nil {
+		h.t.Fatalf("exists %s: %v", path, err)
+	}
+	return st
+}
+
+func TestFreshTree(t *testing.T) {
+	e := New(Config{})
+	kids, st, err := e.GetChildren("/", nil, nil)
+	if err != nil || !reflect.DeepEqual(kids, []string{"zookeeper"}) {
+		t.Fatalf("children of / = %v, %v", kids, err)
+	}
+	if st.NumChildren != 1 || st.Cversion != 0 || st.Pzxid != 0 {
+		t.Fatalf("root stat %+v", st)
+	}
+	kids, _, _ = e.GetChildren("/zookeeper", nil, nil)
+	if !reflect.DeepEqual(kids, []string{"config", "quota"}) {
+		t.Fatalf("children of /zookeeper = %v", kids)
+	}
+	acl, _, _ := e.GetACL("/zookeeper/config", nil)
+	if !reflect.DeepEqual(acl, zk.ReadACLUnsafe()) {
+		t.Fatalf("config acl %v", acl)
+	}
+	if n, _ := e.AllChildrenNumber("/", nil); n != 3 {
+		t.Fatalf("getAllChildrenNumber(/) = %d, want 3", n)
+	}
+}
+
+func TestCreateStats(t *testing.T) {
+	h := newHarness(t, Config{})
+	if _, code := h.create("/a", "x", zk.ModePersistent); code != zk.CodeOK {
+		t.Fatal(code)
+	}
+	a := h.stat("/a")
+	if a.Czxid != a.Mzxid || a.Czxid != a.Pzxid || a.Version != 0 || a.DataLength != 1 || a.Ctime != a.Mtime {
+		t.Fatalf("stat of /a: %+v", a)
+	}
+	root := h.stat("/")
+	if root.Cversion != 1 || root.Pzxid != a.Czxid || root.NumChildren != 2 || root.Mzxid != 0 {
+		t.Fatalf("root after create: %+v", root)
+	}
+	// A child bumps the parent's cversion and pzxid, not its mzxid.
+	h.create("/a/b", "", zk.ModePersistent)
+	a2 := h.stat("/a")
+	b := h.stat("/a/b")
+	if a2.Cversion != 1 || a2.Pzxid != b.Czxid || a2.Mzxid != a.Mzxid || a2.NumChildren != 1 {
+		t.Fatalf("/a after child: %+v", a2)
+	}
+	// Delete bumps pzxid but not cversion (DataTree.deleteNode).
+	if _, code := h.do(zk.OpDelete, &zk.DeleteRequest{Path: "/a/b", Version: -1}); code != zk.CodeOK {
+		t.Fatal(code)
+	}
+	a3 := h.stat("/a")
+	if a3.Cversion != 1 || a3.Pzxid <= b.Czxid || a3.NumChildren != 0 {
+		t.Fatalf("/a after delete: %+v", a3)
+	}
+	// setData bumps version and mzxid.
+	rec, code := h.do(zk.OpSetData, &zk.SetDataRequest{Path: "/a", Data: []byte("yy"), Version: 0})
+	if code != zk.CodeOK {
+		t.Fatal(code)
+	}
+	st := rec.(*zk.SetDataResponse).Stat
+	if st.Version != 1 || st.Mzxid <= a3.Pzxid || st.Pzxid != a3.Pzxid || st.DataLength != 2 {
+		t.Fatalf("after setData: %+v", st)
+	}
+}
+
+func TestSequentialNames(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.create("/q", "", zk.ModePersistent)
+	p, _ := h.create("/q/n-", "", zk.ModePersistentSequential)
+	if p != "/q/n-0000000000" {
+		t.Fatalf("first sequential %q", p)
+	}
+	h.create("/q/plain", "", zk.ModePersistent) // uses up sequence 1
+	p, _ = h.create("/q/n-", "", zk.ModeEphemeralSequential)
+	if p != "/q/n-0000000002" {
+		t.Fatalf("third sequential %q", p)
+	}
+	// A trailing slash is allowed for sequential nodes: the name is the number.
+	p, code := h.create("/q/", "", zk.ModePersistentSequential)
+	if code != zk.CodeOK || p != "/q/0000000003" {
+		t.Fatalf("create -s /q/ = %q, %v", p, code)
+	}
+}
+
+func TestCreateErrors(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.create("/e", "", zk.ModeEphemeral)
+	h.create("/p", "", zk.ModePersistent)
+	for _, tc := range []struct {
+		path  string
+		flags int32
+		want  zk.Code
+	}{
+		{"/p", zk.ModePersistent, zk.CodeNodeExists},
+		{"/missing/x", zk.ModePersistent, zk.CodeNoNode},
+		{"/e/child", zk.ModePersistent, zk.CodeNoChildrenForEphemerals},
+		{"noslash", zk.ModePersistent, zk.CodeBadArguments},
+		{"/p/", zk.ModePersistent, zk.CodeBadArguments},
+		{"/p//x", zk.ModePersistent, zk.CodeNoNode}, // ZooKeeper looks up the parent "/p/" before validating
+		{"/p/.", zk.ModePersistent, zk.CodeBadArguments},
+		{"/p/x", 7, zk.CodeBadArguments},
+		{"/p/ttl", zk.ModePersistentWithTTL, zk.CodeUnimplemented},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", tc.path, tc.flags), func(t *testing.T) {
+			if _, code := h.create(tc.path, "", tc.flags); code != tc.want {
+				t.Fatalf("got %v, want %v", code, tc.want)
+			}
+		})
+	}
+	if _, code := h.do(zk.OpDelete, &zk.DeleteRequest{Path: "/zookeeper", Version: -1}); code != zk.CodeBadArguments {
+		t.Fatalf("delete /zookeeper: %v", code)
+	}
+	h.create("/p/c", "", zk.ModePersistent)
+	if _, code := h.do(zk.OpDelete, &zk.DeleteRequest{Path: "/p", Version: -1}); code != zk.CodeNotEmpty {
+		t.Fatalf("delete non-empty: %v", code)
+	}
+	if _, code := h.do(zk.OpDelete, &zk.DeleteRequest{Path: "/p/c", Version: 3}); code != zk.CodeBadVersion {
+		t.Fatalf("delete bad version: %v", code)
+	}
+	if _, code := h.do(zk.OpCreate, &zk.CreateRequest{Path: "/p/noacl", Flags: 0}); code != zk.CodeInvalidACL {
+		t.Fatalf("create without ACL: %v", code)
+	}
+}
+
+// TestPendingChanges preps several txns before applying any, as the server
+// will once the log sits between prep and apply: prep must see its own
+// in-flight txns.
+func TestPendingChanges(t *testing.T) {
+	h := newHarness(t, Config{})
+	t1, err := h.prep(h.sess, zk.OpCreate, &zk.CreateRequest{Path: "/x", ACL: zk.OpenACLUnsafe()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.prep(h.sess, zk.OpCreate, &zk.CreateRequest{Path: "/x", ACL: zk.OpenACLUnsafe()}); err != zk.CodeNodeExists {
+		t.Fatalf("second create of in-flight /x: %v", err)
+	}
+	t2, err := h.prep(h.sess, zk.OpCreate, &zk.CreateRequest{Path: "/x/s-", ACL: zk.OpenACLUnsafe(), Flags: zk.ModePersistentSequential})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := t2.Body.(*zk.CreateTxn).Path; got != "/x/s-0000000000" {
+		t.Fatalf("sequential under in-flight parent: %s", got)
+	}
+	t3, err := h.prep(h.sess, zk.OpSetData, &zk.SetDataRequest{Path: "/x", Version: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.prep(h.sess, zk.OpSetData, &zk.SetDataRequest{Path: "/x", Version: 0}); err != zk.CodeBadVersion {
+		t.Fatalf("stale version against in-flight setData: %v", err)
+	}
+	if _, err := h.prep(h.sess, zk.OpDelete, &zk.DeleteRequest{Path: "/x", Version: -1}); err != zk.CodeNotEmpty {
+		t.Fatalf("delete parent of in-flight child: %v", err)
+	}
+	if t1.Header.Zxid+1 != t2.Header.Zxid || t2.Header.Zxid+1 != t3.Header.Zxid {
+		t.Fatalf("zxids not consecutive: %s %s %s (rejected requests use none)", t1.Header.Zxid, t2.Header.Zxid, t3.Header.Zxid)
+	}
+	for _, txn := range []*zk.Txn{t1, t2, t3} {
+		if r := h.e.Apply(txn); r.Err != zk.CodeOK {
+			t.Fatalf("apply %v: %v", txn.Header.Type, r.Err)
+		}
+	}
+	if len(h.e.pending.list) != 0 || len(h.e.pending.byPath) != 0 {
+		t.Fatalf("pending changes left after apply: %d", len(h.e.pending.list))
+	}
+	if st := h.stat("/x"); st.Version != 1 || st.NumChildren != 1 {
+		t.Fatalf("/x %+v", st)
+	}
+}
+
+func TestMulti(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.create("/m", "", zk.ModePersistent)
+	ops := func(ops ...zk.MultiOp) *zk.MultiRequest { return &zk.MultiRequest{Ops: ops} }
+	op := func(typ zk.OpCode, body zk.Record) zk.MultiOp {
+		return zk.MultiOp{Header: zk.MultiHeader{Type: typ}, Body: body}
+	}
+	// Success: results per op.
+	rec, code := h.do(zk.OpMulti, ops(
+		op(zk.OpCreate, &zk.CreateRequest{Path: "/m/a", ACL: zk.OpenACLUnsafe()}),
+		op(zk.OpCreate2, &zk.CreateRequest{Path: "/m/b", ACL: zk.OpenACLUnsafe()}),
+		op(zk.OpSetData, &zk.SetDataRequest{Path: "/m/a", Data: []byte("1"), Version: 0}),
+		op(zk.OpCheck, &zk.CheckVersionRequest{Path: "/m/a", Version: 1}),
+		op(zk.OpDelete, &zk.DeleteRequest{Path: "/m/b", Version: 0}),
+	))
+	if code != zk.CodeOK {
+		t.Fatal(code)
+	}
+	res := rec.(*zk.MultiResponse).Results
+	wantTypes := []zk.OpCode{zk.OpCreate, zk.OpCreate2, zk.OpSetData, zk.OpCheck, zk.OpDelete}
+	for i, r := range res {
+		if r.Header.Type != wantTypes[i] || r.Header.Err != 0 {
+			t.Fatalf("result %d: %+v", i, r.Header)
+		}
+	}
+	a := h.stat("/m/a")
+	if a.Version != 1 || a.Czxid != a.Mzxid {
+		t.Fatalf("all ops of a multi share one zxid: %+v", a)
+	}
+	// Failure: nothing applies; codes 0, the failure, then -2.
+	before := h.e.LastZxid()
+	rec, _ = h.do(zk.OpMulti, ops(
+		op(zk.OpCreate, &zk.CreateRequest{Path: "/m/c", ACL: zk.OpenACLUnsafe()}),
+		op(zk.OpSetData, &zk.SetDataRequest{Path: "/m/a", Version: 7}),
+		op(zk.OpDelete, &zk.DeleteRequest{Path: "/m/a", Version: -1}),
+	))
+	res = rec.(*zk.MultiResponse).Results
+	want := []zk.Code{zk.CodeOK, zk.CodeBadVersion, zk.CodeRuntimeInconsistency}
+	for i, r := range res {
+		if r.Header.Type != zk.OpError || r.Header.Err != want[i] || r.Body.(*zk.ErrorResponse).Err != want[i] {
+			t.Fatalf("failed multi result %d: %+v", i, r.Header)
+		}
+	}
+	if _, err := h.e.Exists("/m/c", nil, nil); err != zk.CodeNoNode {
+		t.Fatalf("/m/c exists after failed multi")
+	}
+	if h.e.LastZxid() != before || len(h.e.pending.list) != 0 {
+		t.Fatal("failed multi left a txn or pending changes")
+	}
+}
+
+func TestCloseSessionDeletesEphemerals(t *testing.T) {
+	h := newHarness(t, Config{})
+	other := h.newSession(10000)
+	h.create("/d", "", zk.ModePersistent)
+	for _, p := range []string{"/d/e1", "/d/e2"} {
+		txn, err := h.prep(other, zk.OpCreate, &zk.CreateRequest{Path: p, ACL: zk.OpenACLUnsafe(), Flags: zk.ModeEphemeral})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.e.Apply(txn)
+	}
+	if got := h.e.Ephemerals(other, "/d"); !reflect.DeepEqual(got, []string{"/d/e1", "/d/e2"}) {
+		t.Fatalf("ephemerals %v", got)
+	}
+	if st := h.stat("/d/e1"); st.EphemeralOwner != other {
+		t.Fatalf("owner %v", st.EphemeralOwner)
+	}
+	txn := h.e.PrepCloseSession(other, 0, h.now)
+	if got := txn.Body.(*zk.CloseSessionTxn).Paths2Delete; !reflect.DeepEqual(got, []string{"/d/e1", "/d/e2"}) {
+		t.Fatalf("paths2Delete %v", got)
+	}
+	h.e.Apply(txn)
+	if kids, _, _ := h.e.GetChildren("/d", nil, nil); len(kids) != 0 {
+		t.Fatalf("children left %v", kids)
+	}
+	if _, ok := h.e.HasSession(other); ok {
+		t.Fatal("session still open")
+	}
+	if _, err := h.prep(other, zk.OpCreate, &zk.CreateRequest{Path: "/d/x", ACL: zk.OpenACLUnsafe()}); err != zk.CodeSessionExpired {
+		t.Fatalf("write on closed session: %v", err)
+	}
+}
+
+func TestContainersAndTTL(t *testing.T) {
+	h := newHarness(t, Config{ExtendedTypes: true})
+	rec, code := h.do(zk.OpCreateContainer, &zk.CreateRequest{Path: "/c", ACL: zk.OpenACLUnsafe(), Flags: zk.ModeContainer})
+	if code != zk.CodeOK || rec.(*zk.Create2Response).Stat.EphemeralOwner != ContainerOwner {
+		t.Fatalf("container: %v %+v", code, rec)
+	}
+	if got := h.e.ExpiredTTLAndContainers(h.now); len(got) != 0 {
+		t.Fatalf("never-used container is a candidate: %v", got)
+	}
+	h.create("/c/x", "", zk.ModePersistent)
+	h.do(zk.OpDelete, &zk.DeleteRequest{Path: "/c/x", Version: -1})
+	if got := h.e.ExpiredTTLAndContainers(h.now); !reflect.DeepEqual(got, []string{"/c"}) {
+		t.Fatalf("candidates %v", got)
+	}
+	txn, err := h.e.PrepDeleteContainer("/c", h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.e.Apply(txn)
+	if _, err := h.e.Exists("/c", nil, nil); err != zk.CodeNoNode {
+		t.Fatal("container survived")
+	}
+	rec, code = h.do(zk.OpCreateTTL, &zk.CreateTTLRequest{Path: "/t", ACL: zk.OpenACLUnsafe(), Flags: zk.ModePersistentWithTTL, TTL: 500})
+	if code != zk.CodeOK {
+		t.Fatal(code)
+	}
+	mtime := rec.(*zk.Create2Response).Stat.Mtime
+	if got := h.e.ExpiredTTLAndContainers(mtime + 500); len(got) != 0 {
+		t.Fatalf("TTL node expired early: %v", got)
+	}
+	if got := h.e.ExpiredTTLAndContainers(mtime + 501); !reflect.DeepEqual(got, []string{"/t"}) {
+		t.Fatalf("TTL candidates %v", got)
+	}
+	if _, code := h.do(zk.OpCreateTTL, &zk.CreateTTLRequest{Path: "/t2", ACL: zk.OpenACLUnsafe(), Flags: zk.ModePersistentWithTTL, TTL: 0}); code != zk.CodeBadArguments {
+		t.Fatalf("ttl 0: %v", code)
+	}
+}
+
+func TestQuotaStats(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.create("/qa", "12345", zk.ModePersistent)
+	h.create("/zookeeper/quota/qa", "", zk.ModePersistent)
+	h.create("/zookeeper/quota/qa/zookeeper_limits", "count=2,bytes=-1", zk.ModePersistent)
+	h.create("/zookeeper/quota/qa/zookeeper_stats", "count=0,bytes=0", zk.ModePersistent)
+	get := func() string {
+		d, _, err := h.e.GetData("/zookeeper/quota/qa/zookeeper_stats", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(d)
+	}
+	if got := get(); got != "count=1,bytes=5" {
+		t.Fatalf("stats after setquota: %q", got)
+	}
+	h.create("/qa/b", "xy", zk.ModePersistent)
+	h.do(zk.OpSetData, &zk.SetDataRequest{Path: "/qa", Data: []byte("1"), Version: -1})
+	if got := get(); got != "count=2,bytes=3" {
+		t.Fatalf("stats: %q", got)
+	}
+	h.do(zk.OpDelete, &zk.DeleteRequest{Path: "/qa/b", Version: -1})
+	if got := get(); got != "count=1,bytes=1" {
+		t.Fatalf("stats after delete: %q", got)
+	}
+}
+
+func TestSessionTracker(t *testing.T) {
+	tr := NewSessionTracker(100, 1000)
+	tr.Add(1, 250, 1000) // deadline roundUp(1250) = 1300
+	tr.Add(2, 1000, 1000)
+	if got := tr.Expired(1299); len(got) != 0 {
+		t.Fatalf("expired early: %v", got)
+	}
+	tr.Touch(2, 1200)
+	if got := tr.Expired(1300); !reflect.DeepEqual(got, []zk.SessionID{1}) {
+		t.Fatalf("expired at 1300: %v", got)
+	}
+	if tr.Touch(1, 1300) {
+		t.Fatal("touch of an expiring session succeeded")
+	}
+	if got := tr.Expired(2299); len(got) != 0 {
+		t.Fatalf("touched session expired early: %v", got)
+	}
+	if got := tr.Expired(2300); !reflect.DeepEqual(got, []zk.SessionID{2}) {
+		t.Fatalf("expired at 2300: %v", got)
+	}
+}
+
+func TestSessionPasswordMatchesJava(t *testing.T) {
+	// java.util.Random(0x1234 ^ 0xB3415C00).nextBytes(16 bytes), computed
+	// with OpenJDK 17.
+	got := fmt.Sprintf("%x", SessionPassword(0x1234))
+	if len(got) != 32 {
+		t.Fatalf("password %s", got)
+	}
+	if got != javaPasswordFor0x1234 {
+		t.Fatalf("password for 0x1234 = %s, want %s", got, javaPasswordFor0x1234)
+	}
+}
+
+func TestValidatePath(t *testing.T) {
+	for _, tc := range []struct {
+		p  string
+		ok bool
+	}{
+		{"/", true}, {"/a", true}, {"/a/b.c", true}, {"/a/..b", true}, {"/...", true},
+		{"", false}, {"a", false}, {"/a/", false}, {"//a", false}, {"/a/./b", false},
+		{"/a/..", false}, {"/a\x00b", false}, {"/a\x01", false}, {"/a\u007f", false},
+		{"/\ufffe", false}, {"/\xff", false}, {"/日本", true},
+	} {
+		if err := ValidatePath(tc.p); (err == nil) != tc.ok {
+			t.Errorf("ValidatePath(%q) = %v", tc.p, err)
+		}
+	}
+}
+
+func BenchmarkGetData(b *testing.B) {
+	for _, n := range []int{1000, 100000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			h := newHarness(&testing.T{}, Config{})
+			for i := range n {
+				h.create(fmt.Sprintf("/n%07d", i), "0123456789", zk.ModePersistent)
+			}
+			paths := make([]string, 1024)
+			for i := range paths {
+				paths[i] = fmt.Sprintf("/n%07d", (i*7919)%n)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, _, err := h.e.GetData(paths[i%len(paths)], nil, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkSetData(b *testing.B) {
+	h := newHarness(&testing.T{}, Config{})
+	for i := range 10000 {
+		h.create(fmt.Sprintf("/n%05d", i), "0123456789", zk.ModePersistent)
+	}
+	data := make([]byte, 100)
+	reqs := make([]Request, 1024)
+	for i := range reqs {
+		reqs[i] = Request{Session: h.sess, Op: zk.OpSetData, Body: &zk.SetDataRequest{Path: fmt.Sprintf("/n%05d", (i*7919)%10000), Data: data, Version: -1}}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		txn, err := h.e.Prep(&reqs[i%len(reqs)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.e.Apply(txn)
+	}
+}
+
+func BenchmarkCreateDelete(b *testing.B) {
+	h := newHarness(&testing.T{}, Config{})
+	h.create("/p", "", zk.ModePersistent)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := "/p/c"
+		txn, err := h.e.Prep(&Request{Session: h.sess, Op: zk.OpCreate, Body: &zk.CreateRequest{Path: p, Data: []byte("x"), ACL: zk.OpenACLUnsafe()}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.e.Apply(txn)
+		txn, err = h.e.Prep(&Request{Session: h.sess, Op: zk.OpDelete, Body: &zk.DeleteRequest{Path: p, Version: -1}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.e.Apply(txn)
+	}
+}
+
+func BenchmarkGetChildrenWide(b *testing.B) {
+	h := newHarness(&testing.T{}, Config{})
+	h.create("/w", "", zk.ModePersistent)
+	for i := range 10000 {
+		h.create(fmt.Sprintf("/w/c%05d", i), "", zk.ModePersistent)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := h.e.GetChildren("/w", nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// javaPasswordFor0x1234 is
+// new java.util.Random(0x1234L ^ 0xB3415C00L).nextBytes(new byte[16]) in hex,
+// printed by OpenJDK 17.
+const javaPasswordFor0x1234 = "3c18abe05b0e6182741d625d127c15b0"
