@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -23,11 +24,14 @@ import (
 // the server reads (Integer.getInteger, Boolean.getBoolean, ...). Facts and
 // defaults come from the ZooKeeper sources named in each field's doc.
 //
-// NB: Paddock is stricter than ZooKeeper in one way only: a value ZooKeeper
-// would silently replace by the default because it does not parse (a
-// non-number for snapCount, say) is an error here. Values ZooKeeper accepts
-// mean what they mean to ZooKeeper; when that meaning is surprising (forceSync=false
-// keeps fsync on), ParseConfig says so in a warning.
+// NB: Values ZooKeeper accepts mean what they mean to ZooKeeper; when that
+// meaning is surprising (forceSync=false keeps fsync on), ParseConfig says so
+// in a warning. Paddock is stricter where ZooKeeper's behaviour is an
+// accident: a value ZooKeeper would silently replace by the default because
+// it does not parse (a non-number for snapCount) is an error, and so are
+// server.N lines ZooKeeper mangles (an empty host, a negative or repeated
+// ID). It also reads a few keys ZooKeeper ignores in zoo.cfg (jute.maxbuffer,
+// znode.container.*, "zookeeper."-prefixed spellings); see the field docs.
 
 // Defaults that are ZooKeeper's unless the doc says otherwise.
 const (
@@ -201,10 +205,12 @@ type Config struct {
 	// to the client port, default 0: no limit.
 	MaxCnxns int
 	// MinSessionTimeout is minSessionTimeout, default 2*TickTime. Zero
-	// means "derive from TickTime": Validate fills it in.
+	// means "derive from TickTime": Validate fills it in. NB: in zoo.cfg,
+	// -1 means unset as in ZooKeeper, and so does 0, which ZooKeeper would
+	// take literally.
 	MinSessionTimeout time.Duration
-	// MaxSessionTimeout is maxSessionTimeout, default 20*TickTime. Zero
-	// means "derive from TickTime": Validate fills it in.
+	// MaxSessionTimeout is maxSessionTimeout, default 20*TickTime; zero
+	// (and -1 or 0 in zoo.cfg) means "derive from TickTime" likewise.
 	MaxSessionTimeout time.Duration
 	// GlobalOutstandingLimit is globalOutstandingLimit
 	// (zookeeper.globalOutstandingLimit), the number of queued requests
@@ -222,14 +228,15 @@ type Config struct {
 	SnapCount int
 	// SnapSizeLimit is snapSizeLimitInKb (zookeeper.snapSizeLimitInKb) in
 	// bytes, default 4 GiB: a snapshot is also taken after this many bytes
-	// of transactions (randomised likewise). Zero or less disables it.
+	// of transactions (randomised likewise). 0 disables it; ParseConfig
+	// stores the key's non-positive values as 0.
 	SnapSizeLimit int64
 	// TxnLogSizeLimit is txnLogSizeLimitInKb (zookeeper.txnLogSizeLimitInKb)
-	// in bytes: roll the log at this size. Default -1: no limit.
+	// in bytes: roll the log at this size. 0 (default; ZooKeeper's -1)
+	// means no limit.
 	TxnLogSizeLimit int64
 	// PreAllocSize is preAllocSize (zookeeper.preAllocSize) in bytes; the
-	// key is in KiB, default 65536 KiB (64 MiB). Zero or less: no
-	// preallocation.
+	// key is in KiB, default 65536 KiB (64 MiB). 0 means no preallocation.
 	PreAllocSize int64
 	// ForceSync is forceSync (zookeeper.forceSync): fsync the log before
 	// acknowledging. Default true; only the value "no" turns it off.
@@ -382,7 +389,6 @@ func fileDefaults() Config {
 		GlobalOutstandingLimit:   1000,
 		SnapCount:                100000,
 		SnapSizeLimit:            4194304 * 1024,
-		TxnLogSizeLimit:          -1,
 		PreAllocSize:             65536 * 1024,
 		ForceSync:                true,
 		FsyncWarningThreshold:    1000 * time.Millisecond,
@@ -645,12 +651,29 @@ func (p *parser) warnf(line int, format string, args ...any) {
 	if line > 0 {
 		prefix += ":" + strconv.Itoa(line)
 	}
-	p.warnings = append(p.warnings, prefix+": "+fmt.Sprintf(format, args...))
+	p.warnings = append(p.warnings, oneLine(prefix+": "+fmt.Sprintf(format, args...)))
 }
 
 func (p *parser) errorf(prop property, format string, args ...any) error {
 	return &ConfigError{File: p.file, Line: prop.line, Key: prop.key, Value: prop.value,
-		Msg: fmt.Sprintf(format, args...)}
+		Msg: oneLine(fmt.Sprintf(format, args...))}
+}
+
+// oneLine escapes control characters, which escapes in a key can produce,
+// so that every message stays on one line.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // parse reads the properties and applies every key, without validating.
@@ -664,7 +687,7 @@ func parse(r io.Reader, file string) (*parser, error) {
 	if err != nil {
 		var pe *propertiesError
 		if errors.As(err, &pe) {
-			return p, &ConfigError{File: file, Line: pe.line, Msg: pe.msg}
+			return p, &ConfigError{File: file, Line: pe.line, Msg: oneLine(pe.msg)}
 		}
 		return p, err
 	}
@@ -746,8 +769,8 @@ func (p *parser) validate() error {
 }
 
 // loadDynamic reads the dynamic config file: server.N, group.N, weight.N and
-// nothing else (QuorumPeerConfig.parseDynamicConfig). Its version, if any,
-// comes from the file name's hexadecimal suffix.
+// nothing else (QuorumPeerConfig.parseDynamicConfig). The config version
+// that ZooKeeper takes from the file name's suffix is not kept yet.
 func (p *parser) loadDynamic(path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -757,7 +780,7 @@ func (p *parser) loadDynamic(path string) error {
 	if err != nil {
 		var pe *propertiesError
 		if errors.As(err, &pe) {
-			return &ConfigError{File: path, Line: pe.line, Msg: pe.msg}
+			return &ConfigError{File: path, Line: pe.line, Msg: oneLine(pe.msg)}
 		}
 		return err
 	}
@@ -1283,7 +1306,8 @@ func (p *parser) sessionTimeout(v property, dst *time.Duration) error {
 }
 
 // kibibytes reads a size in KiB into bytes, with Long.getLong (decode) or
-// Long.parseLong.
+// Long.parseLong. Zero or less, which disables each of these features, is
+// stored as 0.
 func (p *parser) kibibytes(v property, decode bool, dst *int64) error {
 	parse := parseJavaInt
 	if decode {
@@ -1293,10 +1317,10 @@ func (p *parser) kibibytes(v property, decode bool, dst *int64) error {
 	if err != nil {
 		return err
 	}
-	if n > math.MaxInt64/1024 || n < math.MinInt64/1024 {
+	if n > math.MaxInt64/1024 {
 		return p.errorf(v, "%s: %q KiB is out of range", v.key, v.value)
 	}
-	*dst = n * 1024
+	*dst = max(n, 0) * 1024 // non-positive disables the feature
 	return nil
 }
 
@@ -1488,7 +1512,7 @@ func parseProperties(data []byte) ([]property, error) {
 		k, v := splitKeyValue(buf)
 		key, err := unescapeProperty(k)
 		if err != nil {
-			return &propertiesError{startLine, err.Error()}
+			return &propertiesError{startLine, fmt.Sprintf("key %q: %v", k, err)}
 		}
 		value, err := unescapeProperty(v)
 		if err != nil {

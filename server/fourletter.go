@@ -41,6 +41,9 @@ func (l *latency) avgMs() float64 {
 // containerInterval is how often empty containers and expired TTL nodes
 // are swept (znode.container.checkIntervalMs, default one minute).
 func (s *Server) containerInterval() time.Duration {
+	if s.cfg.ContainerCheckInterval > 0 {
+		return s.cfg.ContainerCheckInterval
+	}
 	return time.Minute
 }
 

@@ -49,8 +49,8 @@ func New(cfg Config, lg *slog.Logger) (*Server, error) {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	if cfg.TickTime <= 0 {
-		return nil, errors.New("server: tickTime must be positive")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	s := &Server{cfg: cfg, lg: lg, stop: make(chan struct{})}
 	s.core = newCore(s)
