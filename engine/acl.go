@@ -210,12 +210,11 @@ func digestValid(id string) bool {
 // ':' (all of it when there is none), a ':', and the base64 of the SHA-1 of
 // the whole string.
 //
-// NB: the server decodes auth bytes as UTF-8 into a Java string before
-// hashing its UTF-8 encoding, so invalid UTF-8 is hashed as Java's decoder
-// repairs it: each maximal ill-formed subsequence becomes U+FFFD. This
-// assumes the JVM's default charset is UTF-8 (ZooKeeper uses new
-// String(authData)); under another default charset non-ASCII passwords hash
-// differently on a Java server.
+// NB: the server decodes auth bytes into a Java string before hashing its
+// UTF-8 encoding, so invalid UTF-8 is hashed as Java 17's decoder repairs it
+// (see javaUTF8). This assumes the JVM's default charset is UTF-8, as
+// ZooKeeper uses new String(authData); under another default charset
+// non-ASCII passwords hash differently on a Java server.
 func Digest(userPassword string) string {
 	s := javaUTF8(userPassword)
 	sum := sha1.Sum([]byte(s))
@@ -223,66 +222,98 @@ func Digest(userPassword string) string {
 	return user + ":" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// javaUTF8 returns s as Java's UTF-8 decoder reads it: valid UTF-8 is kept,
-// and each maximal subpart of an ill-formed sequence (Unicode §3.9, D93b)
-// becomes one U+FFFD.
+// javaUTF8 returns s as Java 17's new String(bytes, UTF_8) reads it
+// (String.decodeUTF8_UTF16), re-encoded as UTF-8: valid UTF-8 is kept and
+// ill-formed sequences become U+FFFD. Java mostly replaces each maximal
+// subpart of an ill-formed sequence, but not always: an encoded surrogate
+// ("\xed\xa0\x80") is one replacement, not three, and "\xed\xa0" before a
+// non-continuation byte is one, not two.
 func javaUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			b.WriteByte(c)
-			i++
-			continue
+	const repl = "\uFFFD"
+	notCont := func(b byte) bool { return b&0xC0 != 0x80 }
+	var out strings.Builder
+	out.Grow(len(s) + 8)
+	sl := len(s)
+loop:
+	for sp := 0; sp < sl; {
+		b1 := s[sp]
+		sp++
+		switch {
+		case b1 < 0x80:
+			out.WriteByte(b1)
+		case b1>>5 == 0x6 && b1&0x1E != 0: // C2..DF
+			if sp < sl {
+				if notCont(s[sp]) {
+					out.WriteString(repl)
+				} else {
+					out.WriteString(s[sp-1 : sp+1])
+					sp++
+				}
+				continue
+			}
+			out.WriteString(repl)
+			break loop
+		case b1>>4 == 0xE: // E0..EF
+			if sp+1 < sl {
+				b2, b3 := s[sp], s[sp+1]
+				switch {
+				case b1 == 0xE0 && b2&0xE0 == 0x80, notCont(b2):
+					out.WriteString(repl)
+				case notCont(b3):
+					out.WriteString(repl)
+					sp++
+				case b1 == 0xED && b2 >= 0xA0: // a surrogate
+					out.WriteString(repl)
+					sp += 2
+				default:
+					out.WriteString(s[sp-1 : sp+2])
+					sp += 2
+				}
+				continue
+			}
+			out.WriteString(repl)
+			if sp < sl && (b1 == 0xE0 && s[sp]&0xE0 == 0x80 || notCont(s[sp])) {
+				continue
+			}
+			break loop
+		case b1>>3 == 0x1E: // F0..F7
+			if sp+2 < sl {
+				b2, b3, b4 := s[sp], s[sp+1], s[sp+2]
+				uc := rune(b1&7)<<18 | rune(b2&0x3F)<<12 | rune(b3&0x3F)<<6 | rune(b4&0x3F)
+				if notCont(b2) || notCont(b3) || notCont(b4) || uc < 0x10000 || uc > 0x10FFFF {
+					out.WriteString(repl)
+					// String.malformed4
+					if !(b1 > 0xF4 || b1 == 0xF0 && (b2 < 0x90 || b2 > 0xBF) ||
+						b1 == 0xF4 && b2&0xF0 != 0x80 || notCont(b2)) {
+						sp++
+						if !notCont(b3) {
+							sp++
+						}
+					}
+				} else {
+					out.WriteString(s[sp-1 : sp+3])
+					sp += 3
+				}
+				continue
+			}
+			out.WriteString(repl)
+			if b1 > 0xF4 || sp < sl && (b1 == 0xF0 && (s[sp] < 0x90 || s[sp] > 0xBF) ||
+				b1 == 0xF4 && s[sp]&0xF0 != 0x80 || notCont(s[sp])) {
+				continue
+			}
+			sp++
+			if sp < sl && notCont(s[sp]) {
+				continue
+			}
+			break loop
+		default:
+			out.WriteString(repl)
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r != utf8.RuneError || n > 1 {
-			b.WriteString(s[i : i+n])
-			i += n
-			continue
-		}
-		b.WriteRune(utf8.RuneError)
-		i += maximalSubpart(s[i:])
 	}
-	return b.String()
-}
-
-// maximalSubpart returns the length (at least 1) of the longest prefix of s
-// that starts a well-formed UTF-8 sequence, for s that does not start with
-// one (Unicode Table 3-7).
-func maximalSubpart(s string) int {
-	c := s[0]
-	var need int
-	lo, hi := byte(0x80), byte(0xBF)
-	switch {
-	case c >= 0xC2 && c <= 0xDF:
-		need = 1
-	case c == 0xE0:
-		need, lo = 2, 0xA0
-	case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
-		need = 2
-	case c == 0xED:
-		need, hi = 2, 0x9F
-	case c == 0xF0:
-		need, lo = 3, 0x90
-	case c >= 0xF1 && c <= 0xF3:
-		need = 3
-	case c == 0xF4:
-		need, hi = 3, 0x8F
-	default:
-		return 1
-	}
-	n := 1
-	for ; n <= need && n < len(s); n++ {
-		if s[n] < lo || s[n] > hi {
-			break
-		}
-		lo, hi = 0x80, 0xBF
-	}
-	return n
+	return out.String()
 }
 
 // Authenticate handles an auth packet (ZooKeeperServer.processPacket with

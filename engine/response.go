@@ -5,7 +5,9 @@ import "github.com/paddockdb/paddock/zk"
 // Response builds the reply body of a write whose txn applied with result
 // res, as FinalRequestProcessor does for each op: create answers the path,
 // create2/createTTL/createContainer the path and Stat, setData and setACL
-// the Stat, delete nothing, multi one result per op.
+// the Stat, delete nothing, multi one result per op. A top-level check gets
+// a bare header: ZooKeeper 3.8 never answers it (its reply serialization
+// throws on the missing Stat), which leaves clients hanging.
 func Response(op zk.OpCode, res Result) (zk.Record, zk.Code) {
 	if op == zk.OpMulti {
 		return multiResponse(res.Multi), zk.CodeOK
@@ -18,7 +20,7 @@ func Response(op zk.OpCode, res Result) (zk.Record, zk.Code) {
 		return &zk.CreateResponse{Path: res.Path}, zk.CodeOK
 	case zk.OpCreate2, zk.OpCreateTTL, zk.OpCreateContainer:
 		return &zk.Create2Response{Path: res.Path, Stat: res.Stat}, zk.CodeOK
-	case zk.OpSetData, zk.OpCheck:
+	case zk.OpSetData:
 		return &zk.SetDataResponse{Stat: res.Stat}, zk.CodeOK
 	case zk.OpSetACL:
 		return &zk.SetACLResponse{Stat: res.Stat}, zk.CodeOK

@@ -48,11 +48,19 @@ type node struct {
 	acl            uint32
 }
 
+// stat is the Stat clients see (DataNode.copyStat): the stored cversion
+// counts creates of children, and clients are shown creates plus deletes,
+// 2*cversion - numChildren (so a fresh root shows -1); container and TTL
+// markers in ephemeralOwner show as 0.
 func (n *node) stat() zk.Stat {
+	owner := n.ephemeralOwner
+	if classifyOwner(owner, true) != ephNormal {
+		owner = 0
+	}
 	return zk.Stat{
 		Czxid: n.czxid, Mzxid: n.mzxid, Ctime: n.ctime, Mtime: n.mtime,
-		Version: n.version, Cversion: n.cversion, Aversion: n.aversion,
-		EphemeralOwner: n.ephemeralOwner, DataLength: int32(len(n.data)),
+		Version: n.version, Cversion: n.cversion*2 - n.numChildren, Aversion: n.aversion,
+		EphemeralOwner: owner, DataLength: int32(len(n.data)),
 		NumChildren: n.numChildren, Pzxid: n.pzxid,
 	}
 }

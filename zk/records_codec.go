@@ -7,10 +7,9 @@ package zk
 
 // Minimum encoded sizes, used to bound vector counts before allocating.
 const (
-	statLen          = 5*8 + 5*4 + 8 // 68
-	aclMinLen        = 4 + 4 + 4     // perms, scheme length, id length
-	multiHdrLen      = 4 + 1 + 4     // type, done, err
-	txnOpMinLen      = 4 + 4         // type, data length
+	aclMinLen        = 4 + 4 + 4 // perms, scheme length, id length
+	multiHdrLen      = 4 + 1 + 4 // type, done, err
+	txnOpMinLen      = 4 + 4     // type, data length
 	clientInfoMinLen = 4 + 4
 )
 

@@ -329,12 +329,14 @@ func TestDecodeRequest(t *testing.T) {
 	}
 }
 
-func TestTxnRoundTrip(t *testing.T) {
-	hdr := TxnHeader{ClientID: 0x1000066e9900007, Cxid: 12, Zxid: MakeZxid(1, 0x60), Time: 1700000000000}
-	for _, tc := range []struct {
-		typ  OpCode
-		body Record
-	}{
+type txnSample struct {
+	typ  OpCode
+	body Record
+}
+
+// txnSamples holds a body of every transaction type.
+func txnSamples() []txnSample {
+	return []txnSample{
 		{OpCreateSession, &CreateSessionTxn{TimeOut: 30000}},
 		{OpCloseSession, &CloseSessionTxn{Paths2Delete: []string{"/e"}}},
 		{OpCloseSession, &CloseSessionTxn{Paths2Delete: []string{}}},
@@ -349,7 +351,12 @@ func TestTxnRoundTrip(t *testing.T) {
 		{OpSetACL, &SetACLTxn{Path: "/a", ACL: ReadACLUnsafe(), Version: 0}},
 		{OpError, &ErrorTxn{Err: CodeNodeExists}},
 		{OpMulti, &MultiTxn{Txns: []TxnOp{{OpCreate, &CreateTxn{Path: "/m", ACL: OpenACLUnsafe()}}, {OpError, &ErrorTxn{CodeOK}}}}},
-	} {
+	}
+}
+
+func TestTxnRoundTrip(t *testing.T) {
+	hdr := TxnHeader{ClientID: 0x1000066e9900007, Cxid: 12, Zxid: MakeZxid(1, 0x60), Time: 1700000000000}
+	for _, tc := range txnSamples() {
 		t.Run(tc.typ.String(), func(t *testing.T) {
 			h := hdr
 			h.Type = tc.typ
