@@ -290,7 +290,8 @@ func (c *Conn) shutdown(reason error, mode closeMode) {
 		c.mu.Unlock()
 		return
 	}
-	if !c.closing {
+	first := !c.closing
+	if first {
 		c.closing = true
 		c.reason = reason
 	}
@@ -300,11 +301,18 @@ func (c *Conn) shutdown(reason error, mode closeMode) {
 	}
 	c.mu.Unlock()
 	c.closingFlag.Store(true)
-	deadline := time.Now()
-	if mode != closeDiscard {
-		deadline = deadline.Add(c.srv.cfg.FlushTimeout)
+	if first {
+		// NB: as in ZooKeeper's close(), the connection stops counting
+		// against MaxClientCnxns as soon as it starts closing, so a client
+		// reconnecting at once is not refused while this one lingers.
+		c.srv.releaseIP(c)
 	}
-	_ = c.nc.SetWriteDeadline(deadline)
+	switch {
+	case mode == closeDiscard:
+		_ = c.nc.SetWriteDeadline(time.Now())
+	case first:
+		_ = c.nc.SetWriteDeadline(time.Now().Add(c.srv.cfg.FlushTimeout))
+	}
 	c.signal()
 }
 

@@ -475,6 +475,21 @@ func expectRejected(t *testing.T, s *Server) {
 	}
 }
 
+func TestMaxClientCnxnsReleasedOnClose(t *testing.T) {
+	h := newFake()
+	s := startServer(t, Config{MaxClientCnxns: 1, LingerTimeout: 5 * time.Second}, h)
+	a := dial(t, s)
+	a.write([]byte("srvr"))
+	// Read the answer up to the server's FIN but keep our side open: the
+	// server lingers, yet its slot is already free.
+	_ = a.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if out, err := io.ReadAll(a.br); err != nil || string(out) != "Zookeeper version: fake\n" {
+		t.Fatalf("srvr: %q, %v", out, err)
+	}
+	b := dial(t, s)
+	b.handshake()
+}
+
 func TestMaxCnxns(t *testing.T) {
 	h := newFake()
 	s := startServer(t, Config{MaxCnxns: 1}, h)
@@ -631,7 +646,6 @@ fill:
 }
 
 func TestServerCloseNoLeaks(t *testing.T) {
-	before := countGoroutines()
 	h := newFake()
 	block := make(chan struct{})
 	var busyDone atomic.Bool
@@ -688,7 +702,7 @@ func TestServerCloseNoLeaks(t *testing.T) {
 	for _, c := range append(clients, half) {
 		c.nc.Close()
 	}
-	checkGoroutines(t, before)
+	checkGoroutines(t)
 	if err := s.Close(); err != nil { // idempotent
 		t.Fatal(err)
 	}

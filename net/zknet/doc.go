@@ -57,9 +57,12 @@
 //   - Output leaves in exactly the order of the Send, SendReply and
 //     SendEvent calls; the connection's writer goroutine writes everything
 //     queued so far in one Write.
-//   - Handler.Closed is called exactly once per accepted connection, after
-//     its last Handler.Request call has returned and after its socket is
-//     closed; nothing is delivered after it.
+//   - Handler.Closed is called exactly once per connection admitted past
+//     MaxCnxns and MaxClientCnxns (four-letter-word and failed handshakes
+//     included), after its last Handler.Request call has returned and its
+//     socket is closed; nothing is delivered after it.
+//   - A connection stops counting against MaxClientCnxns when it starts
+//     closing, as in ZooKeeper.
 //   - Server.Close returns only after every goroutine of the package has
 //     exited.
 //   - No reflection; in steady state the only allocation per request is

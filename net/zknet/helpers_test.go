@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -124,7 +125,6 @@ func (f *fakeHandler) waitClosed(t testing.TB) (*Conn, error) {
 // that every goroutine it started has exited, when the test ends.
 func startServer(t testing.TB, cfg Config, h Handler) *Server {
 	t.Helper()
-	before := runtime.NumGoroutine()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -139,26 +139,37 @@ func startServer(t testing.TB, cfg Config, h Handler) *Server {
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-		checkGoroutines(t, before)
+		checkGoroutines(t)
 	})
 	return s
 }
 
-func countGoroutines() int { return runtime.NumGoroutine() }
+// serverGoroutines are the functions at the root of every goroutine the
+// package starts.
+var serverGoroutines = []string{
+	"zknet.(*Conn).readLoop",
+	"zknet.(*Conn).writeLoop",
+	"zknet.(*Server).acceptLoop",
+}
 
-// checkGoroutines waits for the goroutine count to fall back to want.
-func checkGoroutines(t testing.TB, want int) {
+// checkGoroutines waits until no goroutine of the package is left.
+func checkGoroutines(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
+	buf := make([]byte, 1<<20)
 	for {
-		n := runtime.NumGoroutine()
-		if n <= want {
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		leaked := ""
+		for _, g := range serverGoroutines {
+			if strings.Contains(stacks, g) {
+				leaked = g
+			}
+		}
+		if leaked == "" {
 			return
 		}
 		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("goroutine leak: %d goroutines, want <= %d\n%s", n, want, buf)
+			t.Fatalf("goroutine leak: %s still running\n%s", leaked, stacks)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -217,11 +228,13 @@ func (c *client) mustReadFrame() []byte {
 	return b
 }
 
-// readAll reads until the server closes the connection.
+// readAll reads until the server closes the connection, then closes the
+// client's side as a client such as nc does.
 func (c *client) readAll() []byte {
 	c.t.Helper()
 	_ = c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	b, err := io.ReadAll(c.br)
+	c.nc.Close()
 	if err != nil && !isReset(err) {
 		c.t.Fatalf("read until close: %v", err)
 	}
@@ -274,3 +287,19 @@ func requestFrame(xid int32, op zk.OpCode, body []byte) []byte {
 }
 
 func replyXid(b []byte) int32 { return int32(binary.BigEndian.Uint32(b[4:])) }
+
+// echoHandler is a stateless Handler for fuzzing and benchmarks: it accepts
+// every session and answers every request with a bare ReplyHeader.
+type echoHandler struct{}
+
+func (echoHandler) Connect(c *Conn, req *zk.ConnectRequest) (zk.ConnectResponse, bool, error) {
+	return zk.ConnectResponse{TimeOut: req.TimeOut, SessionID: zk.SessionID(c.ID()), Passwd: make([]byte, 16)}, true, nil
+}
+
+func (echoHandler) Request(c *Conn, hdr zk.RequestHeader, body []byte) {
+	c.SendReply(zk.ReplyHeader{Xid: hdr.Xid, Zxid: 1}, nil)
+}
+
+func (echoHandler) Closed(*Conn, error) {}
+
+func (echoHandler) FourLetter(word string) (string, bool) { return word + " output\n", word != "dump" }

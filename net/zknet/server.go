@@ -118,6 +118,9 @@ type Handler interface {
 	// lastZxidSeen is ahead of the server, and for a client without the
 	// read-only byte on a read-only server); it becomes the Closed reason.
 	//
+	// Nothing may be sent on c before Connect returns: it would precede the
+	// response.
+	//
 	// NB: resp.HasReadOnly is overwritten with req.HasReadOnly, since
 	// ZooKeeper writes the byte exactly to clients that sent it; resp.ReadOnly
 	// says whether this server is read-only.
@@ -386,17 +389,26 @@ func (s *Server) serveConn(nc net.Conn) {
 	go c.writeLoop()
 }
 
+// releaseIP stops counting c against MaxClientCnxns.
+//
+// REQUIRES: called once per Conn.
+func (s *Server) releaseIP(c *Conn) {
+	if !c.ip.IsValid() {
+		return
+	}
+	s.mu.Lock()
+	if n := s.perIP[c.ip] - 1; n > 0 {
+		s.perIP[c.ip] = n
+	} else {
+		delete(s.perIP, c.ip)
+	}
+	s.mu.Unlock()
+}
+
 // remove unregisters c.
 func (s *Server) remove(c *Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
-	if c.ip.IsValid() {
-		if n := s.perIP[c.ip] - 1; n > 0 {
-			s.perIP[c.ip] = n
-		} else {
-			delete(s.perIP, c.ip)
-		}
-	}
 	s.mu.Unlock()
 }
 
