@@ -38,7 +38,9 @@ const (
 
 // ipv6ACLs selects the ZooKeeper 3.9 ip provider (IPv4 and IPv6) over the
 // 3.8 one (IPv4 only). See the NB at the top of the file.
-const ipv6ACLs = true
+// Paddock follows 3.8, its reference: "ip" ACLs are IPv4 only and an
+// IPv6 one is InvalidACL.
+const ipv6ACLs = false
 
 // CheckACL reports whether a client authenticated as ids may do perm on a
 // node whose ACL is acl (ZooKeeperServer.checkACL). An empty acl allows
@@ -591,8 +593,36 @@ func ipParse(s string, v6 bool) (ipAddr, bool) {
 
 // ipParse4 is v4addr2Bytes: four '.'-separated Integer.parseInt values in
 // 0..255, so "010.+1.0.1" is 10.1.0.1.
-func ipParse4(s string) (ipAddr, bool) {
-	a := ipAddr{n: 4}
+func ipParse4(s string) (a ipAddr, ok bool) {
+	a.n = 4
+	// Fast path for ASCII digits and dots.
+	i, v, digits := 0, 0, 0
+	for j := 0; j < len(s); j++ {
+		switch c := s[j]; {
+		case c >= '0' && c <= '9':
+			if v = v*10 + int(c-'0'); v > 255 {
+				return a, false
+			}
+			digits++
+		case c == '.':
+			if digits == 0 || i == 3 {
+				return a, false
+			}
+			a.b[i] = byte(v)
+			i, v, digits = i+1, 0, 0
+		default:
+			return ipParse4Slow(s)
+		}
+	}
+	if i != 3 || digits == 0 {
+		return a, false
+	}
+	a.b[3] = byte(v)
+	return a, true
+}
+
+func ipParse4Slow(s string) (a ipAddr, ok bool) {
+	a.n = 4
 	for i := 0; i < 4; i++ {
 		part, rest, found := strings.Cut(s, ".")
 		if found == (i == 3) {
@@ -677,14 +707,19 @@ func (a *ipAddr) putGroups(i int, groups []string) bool {
 
 // utf16Len is the length of the Java string decoded from s.
 func utf16Len(s string) int {
-	n := 0
-	for _, r := range javaUTF8(s) {
-		n++
-		if r >= 0x10000 {
-			n++
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			n := 0
+			for _, r := range javaUTF8(s) {
+				n++
+				if r >= 0x10000 {
+					n++
+				}
+			}
+			return n
 		}
 	}
-	return n
+	return len(s)
 }
 
 // javaParseInt is Integer.parseInt(s, radix) for radix 10 or 16: an
@@ -701,16 +736,37 @@ func javaParseInt(s string, radix int32) (int32, bool) {
 		return 0, false
 	}
 	var v int64
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return javaParseIntSlow(s, radix, neg)
+		}
+		d := javaDigit(rune(s[i]), radix)
+		if d < 0 {
+			return 0, false
+		}
+		if v = v*int64(radix) + int64(d); v > 1<<31 {
+			return 0, false
+		}
+	}
+	return javaParseIntEnd(v, neg)
+}
+
+// javaParseIntSlow is javaParseInt for digits that are not all ASCII.
+func javaParseIntSlow(s string, radix int32, neg bool) (int32, bool) {
+	var v int64
 	for _, r := range javaUTF8(s) {
 		d := javaDigit(r, radix)
 		if d < 0 {
 			return 0, false
 		}
-		v = v*int64(radix) + int64(d)
-		if v > 1<<31 {
+		if v = v*int64(radix) + int64(d); v > 1<<31 {
 			return 0, false
 		}
 	}
+	return javaParseIntEnd(v, neg)
+}
+
+func javaParseIntEnd(v int64, neg bool) (int32, bool) {
 	if neg {
 		v = -v
 	}

@@ -175,8 +175,14 @@ func (k *core) connect(c *zknet.Conn, req *zk.ConnectRequest) (zk.ConnectRespons
 		k.s.lg.Info("Established session", "session", id.String(), "timeout", timeout,
 			"remote", c.RemoteAddr().String())
 	} else {
+		// As ZooKeeper: first close any other connection of the session,
+		// then check the password.
+		if old := k.bySession[id]; old != nil && old.conn != c {
+			old.conn.Close(errors.New("client reconnected on another connection"))
+			k.detach(old)
+		}
 		if !bytes.Equal(req.Passwd, engine.SessionPassword(id)) {
-			k.s.lg.Info("Invalid session password", "session", id.String(), "remote", c.RemoteAddr().String())
+			k.s.lg.Info(fmt.Sprintf("Incorrect password from %s for session %s", c.RemoteAddr(), id))
 			return zknet.InvalidSessionResponse(), false, nil
 		}
 		if _, open := k.eng.HasSession(id); !open || !k.tracker.Touch(id, now) {
@@ -184,14 +190,10 @@ func (k *core) connect(c *zknet.Conn, req *zk.ConnectRequest) (zk.ConnectRespons
 				"remote", c.RemoteAddr().String())
 			return zknet.InvalidSessionResponse(), false, nil
 		}
-		if old := k.bySession[id]; old != nil && old.conn != c {
-			old.conn.Close(errors.New("client reconnected on another connection"))
-			k.detach(old)
-		}
 		k.s.lg.Info("Re-established session", "session", id.String(), "timeout", timeout,
 			"remote", c.RemoteAddr().String())
 	}
-	cl := &client{conn: c, session: id, auth: []zk.Id{engine.IPID(remoteIP(c.RemoteAddr()))}}
+	cl := &client{conn: c, session: id, auth: engine.AddAuthInfo(nil, engine.IPID(remoteIP(c.RemoteAddr())))}
 	k.clients[c] = cl
 	k.bySession[id] = cl
 	c.SetSessionID(id)

@@ -96,18 +96,9 @@ func (k *core) auth(it *item, cl *client) {
 		k.detach(cl)
 		return
 	}
-	for _, id := range ids {
-		dup := false
-		for _, have := range cl.auth {
-			if have == id {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			cl.auth = append(cl.auth, id)
-		}
-	}
+	// ZooKeeper keeps a connection's ids in a hash set: AddAuthInfo
+	// reproduces its order, which whoAmI and auth: ACL expansion show.
+	cl.auth = engine.AddAuthInfo(cl.auth, ids...)
 	cl.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid}, nil)
 }
 
