@@ -57,30 +57,6 @@ func (p *pendingChanges) retire(z zk.Zxid) {
 	}
 }
 
-// MultiFailure is Prep's error for a multi that fails: the per-op error
-// codes as ZooKeeper reports them (ops before the failing one 0, the failing
-// one its code, the ones after it RuntimeInconsistency).
-type MultiFailure struct{ Codes []zk.Code }
-
-func (m *MultiFailure) Error() string {
-	for _, c := range m.Codes {
-		if c != zk.CodeOK && c != zk.CodeRuntimeInconsistency {
-			return "engine: multi failed: " + c.Error()
-		}
-	}
-	return "engine: multi failed"
-}
-
-// First returns the code of the op that failed.
-func (m *MultiFailure) First() zk.Code {
-	for _, c := range m.Codes {
-		if c != zk.CodeOK {
-			return c
-		}
-	}
-	return zk.CodeOK
-}
-
 // record returns the state of path as Prep must see it: the newest pending
 // change, else the tree.
 func (e *Engine) record(path string) (*change, error) {
@@ -133,10 +109,14 @@ func (e *Engine) checkSession(s zk.SessionID) error {
 
 // Prep turns a write request into a transaction with the next zxid, checking
 // it against the tree and every transaction still in flight, as ZooKeeper's
-// PrepRequestProcessor does. A rejected request returns its error code (a
-// zk.Code, or *MultiFailure for a multi) and no transaction; no zxid is used.
-func (e *Engine) Prep(r *Request) (*zk.Txn, error) {
-	zxid := e.nextZxid + 1
+// PrepRequestProcessor does. Like ZooKeeper, a rejected request still
+// becomes a transaction: an ErrorTxn (header type OpError) carrying the
+// error code, or for a multi a MultiTxn whose failing op is an ErrorTxn. It
+// uses up a zxid, goes through the log, and its reply carries that zxid, as
+// ZooKeeper's does; applying it changes nothing. TxnError tells the code.
+func (e *Engine) Prep(r *Request) *zk.Txn {
+	e.nextZxid++
+	zxid := e.nextZxid
 	hdr := zk.TxnHeader{ClientID: r.Session, Cxid: r.Xid, Zxid: zxid, Time: r.Time, Type: r.Op}
 	var body zk.Record
 	var err error
@@ -146,26 +126,49 @@ func (e *Engine) Prep(r *Request) (*zk.Txn, error) {
 		body, err = e.prepOne(r.Op, r.Body, r, zxid)
 	}
 	if err != nil {
-		return nil, err
+		hdr.Type = zk.OpError
+		body = &zk.ErrorTxn{Err: codeOf(err)}
 	}
-	e.nextZxid = zxid
-	return &zk.Txn{Header: hdr, Body: body}, nil
+	return &zk.Txn{Header: hdr, Body: body}
+}
+
+// TxnError returns the error a prepared txn carries: the code of an ErrorTxn,
+// the first failure of a multi, or CodeOK.
+func TxnError(t *zk.Txn) zk.Code {
+	switch b := t.Body.(type) {
+	case *zk.ErrorTxn:
+		return b.Err
+	case *zk.MultiTxn:
+		for _, op := range b.Txns {
+			if et, ok := op.Body.(*zk.ErrorTxn); ok && op.Type == zk.OpError {
+				return et.Err
+			}
+		}
+	}
+	return zk.CodeOK
+}
+
+func codeOf(err error) zk.Code {
+	if c, ok := err.(zk.Code); ok {
+		return c
+	}
+	return zk.CodeSystemError
 }
 
 func (e *Engine) prepOne(op zk.OpCode, rec zk.Record, r *Request, zxid zk.Zxid) (zk.Record, error) {
 	switch op {
-	case zk.OpCreate, zk.OpCreate2, zk.OpCreateContainer:
-		q, ok := rec.(*zk.CreateRequest)
-		if !ok {
-			return nil, zk.CodeMarshallingError
+	case zk.OpCreate, zk.OpCreate2, zk.OpCreateContainer, zk.OpCreateTTL:
+		switch q := rec.(type) {
+		case *zk.CreateRequest:
+			return e.prepCreate(op, q.Path, q.Data, q.ACL, q.Flags, -1, r, zxid)
+		case *zk.CreateTTLRequest:
+			ttl := q.TTL
+			if op != zk.OpCreateTTL {
+				ttl = -1 // a TTL request demoted by its mode (multiOpType)
+			}
+			return e.prepCreate(op, q.Path, q.Data, q.ACL, q.Flags, ttl, r, zxid)
 		}
-		return e.prepCreate(op, q.Path, q.Data, q.ACL, q.Flags, -1, r, zxid)
-	case zk.OpCreateTTL:
-		q, ok := rec.(*zk.CreateTTLRequest)
-		if !ok {
-			return nil, zk.CodeMarshallingError
-		}
-		return e.prepCreate(op, q.Path, q.Data, q.ACL, q.Flags, q.TTL, r, zxid)
+		return nil, zk.CodeMarshallingError
 	case zk.OpDelete:
 		q, ok := rec.(*zk.DeleteRequest)
 		if !ok {
@@ -430,45 +433,76 @@ func (e *Engine) prepCheck(q *zk.CheckVersionRequest, r *Request) (zk.Record, er
 }
 
 // prepMulti preps every op of a multi under one zxid. On the first failure
-// the pending changes of the multi are rolled back and the per-op codes are
-// returned as a *MultiFailure.
+// the multi's pending changes are rolled back and, as in ZooKeeper, the
+// failing op becomes ErrorTxn(code) and every later one
+// ErrorTxn(RuntimeInconsistency); the ops before it keep their txns, which
+// apply as errors too (DataTree.processTxn's multi rule).
 func (e *Engine) prepMulti(r *Request, zxid zk.Zxid) (zk.Record, error) {
 	q, ok := r.Body.(*zk.MultiRequest)
 	if !ok {
 		return nil, zk.CodeMarshallingError
 	}
-	savedPaths := maps.Clone(e.pending.byPath)
-	savedLen := len(e.pending.list)
-	txns := make([]zk.TxnOp, 0, len(q.Ops))
-	var codes []zk.Code
-	for i, op := range q.Ops {
+	for _, op := range q.Ops {
 		switch op.Header.Type {
 		case zk.OpCreate, zk.OpCreate2, zk.OpCreateTTL, zk.OpCreateContainer,
 			zk.OpDelete, zk.OpSetData, zk.OpCheck:
 		default:
 			return nil, zk.CodeMarshallingError
 		}
-		body, err := e.prepOne(op.Header.Type, op.Body, r, zxid)
+	}
+	savedPaths := maps.Clone(e.pending.byPath)
+	savedLen := len(e.pending.list)
+	txns := make([]zk.TxnOp, 0, len(q.Ops))
+	failed := false
+	for _, op := range q.Ops {
+		if failed {
+			txns = append(txns, zk.TxnOp{Type: zk.OpError, Body: &zk.ErrorTxn{Err: zk.CodeRuntimeInconsistency}})
+			continue
+		}
+		typ := multiOpType(op)
+		body, err := e.prepOne(typ, op.Body, r, zxid)
 		if err != nil {
-			code, ok := err.(zk.Code)
-			if !ok {
-				code = zk.CodeSystemError
-			}
-			codes = make([]zk.Code, len(q.Ops))
-			codes[i] = code
-			for j := i + 1; j < len(codes); j++ {
-				codes[j] = zk.CodeRuntimeInconsistency
-			}
+			failed = true
+			txns = append(txns, zk.TxnOp{Type: zk.OpError, Body: &zk.ErrorTxn{Err: codeOf(err)}})
 			for j := savedLen; j < len(e.pending.list); j++ {
 				e.pending.list[j] = nil
 			}
 			e.pending.list = e.pending.list[:savedLen]
 			e.pending.byPath = savedPaths
-			return nil, &MultiFailure{Codes: codes}
+			continue
 		}
-		txns = append(txns, zk.TxnOp{Type: op.Header.Type, Body: body})
+		txns = append(txns, zk.TxnOp{Type: typ, Body: body})
 	}
 	return &zk.MultiTxn{Txns: txns}, nil
+}
+
+// multiOpType is the type ZooKeeper gives a create inside a multi: it
+// rebuilds each one with Op.create from its flags (MultiOperationRecord), so
+// the type follows the create mode, not the op code: a create2 with a plain
+// mode is a create, a create with the container mode a createContainer, and
+// a createTTL whose mode is not a TTL mode a plain create.
+func multiOpType(op zk.MultiOp) zk.OpCode {
+	var flags int32
+	switch b := op.Body.(type) {
+	case *zk.CreateRequest:
+		flags = b.Flags
+	case *zk.CreateTTLRequest:
+		flags = b.Flags
+	default:
+		return op.Header.Type
+	}
+	switch flags {
+	case zk.ModePersistentWithTTL, zk.ModePersistentSequentialWithTTL:
+		if _, ok := op.Body.(*zk.CreateTTLRequest); ok {
+			return zk.OpCreateTTL
+		}
+		// A CreateRequest has no TTL: Op.create makes a TTL create with
+		// ttl -1, which validateTTL refuses.
+		return zk.OpCreate
+	case zk.ModeContainer:
+		return zk.OpCreateContainer
+	}
+	return zk.OpCreate
 }
 
 // PrepCreateSession returns the createSession transaction of a new session
@@ -526,7 +560,7 @@ func (e *Engine) prepCloseSession(s zk.SessionID, zxid zk.Zxid) *zk.CloseSession
 }
 
 // PrepDeleteContainer returns the deleteContainer txn the container and TTL
-// sweeper submits, or an error if the node no longer qualifies.
-func (e *Engine) PrepDeleteContainer(path string, nowMs int64) (*zk.Txn, error) {
+// sweeper submits (an ErrorTxn if the node no longer qualifies).
+func (e *Engine) PrepDeleteContainer(path string, nowMs int64) *zk.Txn {
 	return e.Prep(&Request{Op: zk.OpDeleteContainer, Body: &zk.DeleteRequest{Path: path, Version: -1}, Time: nowMs})
 }

@@ -9,7 +9,8 @@ import "github.com/paddockdb/paddock/zk"
 // a bare header: ZooKeeper 3.8 never answers it (its reply serialization
 // throws on the missing Stat), which leaves clients hanging.
 func Response(op zk.OpCode, res Result) (zk.Record, zk.Code) {
-	if op == zk.OpMulti {
+	if op == zk.OpMulti && res.Multi != nil {
+		// A failed multi too answers header err 0; the results carry the codes.
 		return multiResponse(res.Multi), zk.CodeOK
 	}
 	if res.Err != zk.CodeOK {
@@ -42,19 +43,12 @@ func multiResponse(subs []SubResult) *zk.MultiResponse {
 		case zk.OpCreate:
 			r.Body = &zk.CreateResponse{Path: s.Path}
 		case zk.OpCreate2, zk.OpCreateTTL, zk.OpCreateContainer:
+			// OpResult.CreateResult with a Stat is typed create2.
+			r.Header.Type = zk.OpCreate2
 			r.Body = &zk.Create2Response{Path: s.Path, Stat: s.Stat}
 		case zk.OpSetData:
 			r.Body = &zk.SetDataResponse{Stat: s.Stat}
 		}
 	}
 	return out
-}
-
-// MultiFailureResponse builds the reply body of a multi rejected at prep.
-func MultiFailureResponse(f *MultiFailure) *zk.MultiResponse {
-	subs := make([]SubResult, len(f.Codes))
-	for i, c := range f.Codes {
-		subs[i] = SubResult{Type: zk.OpError, Err: c}
-	}
-	return multiResponse(subs)
 }

@@ -122,7 +122,8 @@ func (k *core) handle(it *item) {
 		// ZooKeeper's UnimplementedRequestProcessor: answer, then close.
 		k.s.lg.Warn("closing connection: unknown request type",
 			"remote", it.conn.RemoteAddr().String(), "session", it.conn.SessionID().String(), "type", int32(it.hdr.Type))
-		it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: k.eng.LastZxid(), Err: zk.CodeUnimplemented}, nil)
+		// Its zxid is the request's, -1 for anything that is not a txn.
+		it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: -1, Err: zk.CodeUnimplemented}, nil)
 		it.conn.Close(fmt.Errorf("unknown request type %d", int32(it.hdr.Type)))
 	case itemClosed:
 		k.closed(it.conn)
@@ -246,10 +247,6 @@ func (k *core) expireSessions(now int64) {
 // ZooKeeper's ContainerManager does once a checkInterval.
 func (k *core) sweepContainers(now int64) {
 	for _, p := range k.eng.ExpiredTTLAndContainers(now) {
-		txn, err := k.eng.PrepDeleteContainer(p, now)
-		if err != nil {
-			continue
-		}
-		k.commitAndApply(txn)
+		k.commitAndApply(k.eng.PrepDeleteContainer(p, now))
 	}
 }

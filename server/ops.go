@@ -41,6 +41,10 @@ func (k *core) request(it *item) {
 		return
 	}
 	body, code := k.read(it, cl)
+	if it.hdr.Type == zk.OpMultiRead {
+		k.replyWithBody(it, code, body)
+		return
+	}
 	k.reply(it, code, body)
 }
 
@@ -53,21 +57,17 @@ func (k *core) reply(it *item, code zk.Code, body zk.Record) {
 	k.lat.add(time.Since(it.received))
 }
 
+// replyWithBody is reply for the one answer that carries a body with an
+// error: a multiRead cut short by a non-read op.
+func (k *core) replyWithBody(it *item, code zk.Code, body zk.Record) {
+	it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: k.eng.LastZxid(), Err: code}, body)
+	k.lat.add(time.Since(it.received))
+}
+
 func (k *core) write(it *item, cl *client, nowMs int64) {
-	txn, err := k.eng.Prep(&engine.Request{
+	txn := k.eng.Prep(&engine.Request{
 		Session: cl.session, Xid: it.hdr.Xid, Op: it.hdr.Type, Body: it.rec, Auth: cl.auth, Time: nowMs,
 	})
-	if err != nil {
-		var mf *engine.MultiFailure
-		if errors.As(err, &mf) {
-			// ZooKeeper answers a failed multi with header err 0... as
-			// FinalRequestProcessor does; the per-op results carry the codes.
-			k.reply(it, zk.CodeOK, engine.MultiFailureResponse(mf))
-			return
-		}
-		k.reply(it, codeOf(err), nil)
-		return
-	}
 	res := k.commitAndApply(txn)
 	body, code := engine.Response(it.hdr.Type, res)
 	k.reply(it, code, body)
@@ -186,7 +186,7 @@ func (k *core) read(it *item, cl *client) (zk.Record, zk.Code) {
 		}
 		return nil, zk.CodeOK
 	case *zk.MultiRequest: // multiRead
-		return k.multiRead(r, cl), zk.CodeOK
+		return k.multiRead(r, cl)
 	case *zk.ReconfigRequest:
 		return nil, zk.CodeReconfigDisabled
 	}
@@ -196,37 +196,36 @@ func (k *core) read(it *item, cl *client) (zk.Record, zk.Code) {
 	return nil, zk.CodeUnimplemented
 }
 
-func (k *core) multiRead(m *zk.MultiRequest, cl *client) *zk.MultiResponse {
-	out := &zk.MultiResponse{Results: make([]zk.MultiResult, len(m.Ops))}
-	for i, op := range m.Ops {
-		res := &out.Results[i]
+// multiRead answers each read op on its own; an error is that op's result.
+// A non-read op ends the request with MarshallingError, and ZooKeeper still
+// sends the results gathered before it, so the body comes with the error.
+func (k *core) multiRead(m *zk.MultiRequest, cl *client) (zk.Record, zk.Code) {
+	out := &zk.MultiResponse{Results: make([]zk.MultiResult, 0, len(m.Ops))}
+	for _, op := range m.Ops {
+		var res zk.MultiResult
 		var err error
 		switch r := op.Body.(type) {
 		case *zk.GetChildrenRequest:
+			// ZooKeeper ignores the watch flag of reads inside multiRead.
 			var children []string
 			children, _, err = k.eng.GetChildren(r.Path, cl.auth, nil)
-			if r.Watch && err == nil {
-				k.eng.Watches().AddChild(r.Path, cl)
-			}
 			res.Header = zk.MultiHeader{Type: zk.OpGetChildren}
 			res.Body = &zk.GetChildrenResponse{Children: children}
 		case *zk.GetDataRequest:
 			var data []byte
 			var stat zk.Stat
 			data, stat, err = k.eng.GetData(r.Path, cl.auth, nil)
-			if r.Watch && err == nil {
-				k.eng.Watches().AddData(r.Path, cl)
-			}
 			res.Header = zk.MultiHeader{Type: zk.OpGetData}
 			res.Body = &zk.GetDataResponse{Data: data, Stat: stat}
 		default:
-			err = zk.CodeBadArguments
+			return out, zk.CodeMarshallingError
 		}
 		if err != nil {
 			c := codeOf(err)
 			res.Header = zk.MultiHeader{Type: zk.OpError, Err: c}
 			res.Body = &zk.ErrorResponse{Err: c}
 		}
+		out.Results = append(out.Results, res)
 	}
-	return out
+	return out, zk.CodeOK
 }
