@@ -423,7 +423,7 @@ func TestValidatePath(t *testing.T) {
 		{"/", true}, {"/a", true}, {"/a/b.c", true}, {"/a/..b", true}, {"/...", true},
 		{"", false}, {"a", false}, {"/a/", false}, {"//a", false}, {"/a/./b", false},
 		{"/a/..", false}, {"/a\x00b", false}, {"/a\x01", false}, {"/a\u007f", false},
-		{"/\ufffe", false}, {"/\xff", false}, {"/日本", true},
+		{"/\ufffe", false}, {"/\xff", false}, {"/日本", true}, {"/\U0001F600", false},
 	} {
 		if err := ValidatePath(tc.p); (err == nil) != tc.ok {
 			t.Errorf("ValidatePath(%q) = %v", tc.p, err)

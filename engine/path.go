@@ -42,7 +42,8 @@ func ValidatePath(p string) error {
 		case c == utf8.RuneError:
 			return errors.New("invalid character")
 		case c > 0x00 && c <= 0x1f, c >= 0x7f && c <= 0x9f,
-			c >= 0xd800 && c <= 0xf8ff, c >= 0xfff0 && c <= 0xffff:
+			c >= 0xd800 && c <= 0xf8ff, c >= 0xfff0:
+			// Above U+FFFF Java sees a surrogate pair, which is refused.
 			return errors.New("invalid character")
 		}
 		last = c

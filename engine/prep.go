@@ -449,6 +449,13 @@ func (e *Engine) prepMulti(r *Request, zxid zk.Zxid) (zk.Record, error) {
 		default:
 			return nil, zk.CodeMarshallingError
 		}
+		// A plain create request in a TTL mode becomes a TTL create
+		// without its TTL record, which ZooKeeper's prep cannot cast: the
+		// whole multi fails with MarshallingError.
+		if c, ok := op.Body.(*zk.CreateRequest); ok &&
+			(c.Flags == zk.ModePersistentWithTTL || c.Flags == zk.ModePersistentSequentialWithTTL) {
+			return nil, zk.CodeMarshallingError
+		}
 	}
 	savedPaths := maps.Clone(e.pending.byPath)
 	savedLen := len(e.pending.list)
@@ -493,12 +500,7 @@ func multiOpType(op zk.MultiOp) zk.OpCode {
 	}
 	switch flags {
 	case zk.ModePersistentWithTTL, zk.ModePersistentSequentialWithTTL:
-		if _, ok := op.Body.(*zk.CreateTTLRequest); ok {
-			return zk.OpCreateTTL
-		}
-		// A CreateRequest has no TTL: Op.create makes a TTL create with
-		// ttl -1, which validateTTL refuses.
-		return zk.OpCreate
+		return zk.OpCreateTTL // prepMulti refused a CreateRequest in this mode
 	case zk.ModeContainer:
 		return zk.OpCreateContainer
 	}

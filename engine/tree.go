@@ -119,7 +119,7 @@ type Tree struct {
 // /zookeeper/quota and /zookeeper/config nodes, as a fresh ZooKeeper has.
 func NewTree() *Tree {
 	t := &Tree{
-		root:       &node{path: "/"},
+		root:       &node{path: "/", data: []byte{}},
 		nodes:      btree.NewG[entry](32, entryLess),
 		acls:       NewACLCache(),
 		ephemerals: make(map[zk.SessionID]map[string]struct{}),
@@ -133,8 +133,10 @@ func NewTree() *Tree {
 	for _, p := range []string{ProcZookeeper, QuotaZookeeper, ConfigZookeeper} {
 		n := &node{path: p, data: []byte{}, acl: t.acls.Intern(zk.OpenACLUnsafe())}
 		if p == ConfigZookeeper {
+			// DataTree.addConfigNode: setACL(READ_ACL_UNSAFE, version -1).
 			t.acls.Release(n.acl)
 			n.acl = t.acls.Intern(zk.ReadACLUnsafe())
+			n.aversion = -1
 		}
 		t.nodes.ReplaceOrInsert(entry{n})
 		t.lookup(parentOf(p)).numChildren++
@@ -143,8 +145,11 @@ func NewTree() *Tree {
 }
 
 // lookup returns the node at path p, or nil.
+//
+// NB: "" is the root too: ZooKeeper's node map holds the root under both
+// keys, so reads of "" see it.
 func (t *Tree) lookup(p string) *node {
-	if p == "/" {
+	if p == "/" || p == "" {
 		return t.root
 	}
 	t.scratch.path = p
@@ -165,6 +170,9 @@ func (t *Tree) ApproximateDataSize() int64 { return t.dataSize }
 
 // children returns the sorted names of p's children.
 func (t *Tree) children(p string) []string {
+	if p == "" {
+		p = "/"
+	}
 	out := make([]string, 0, 4)
 	t.scratch.path = p + "/"
 	if p == "/" {

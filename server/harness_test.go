@@ -10,13 +10,16 @@ package server_test
 // encodes ZooKeeper's real behaviour. That server must be configured like
 // the in-process one:
 //
-//	tickTime=200                      (min/max session timeout 400 ms / 4 s)
-//	extendedTypesEnabled=true
-//	4lw.commands.whitelist=*
-//	-Dznode.container.checkIntervalMs=100          (reap containers/TTLs fast)
-//	-Dzookeeper.DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=
-//	                                  (the digest of super:test; optional, the
-//	                                  super-user test skips without it)
+//	zoo.cfg:  tickTime=200            (min/max session timeout 400 ms / 4 s)
+//	          extendedTypesEnabled=true
+//	          4lw.commands.whitelist=*
+//	          admin.enableServer=false
+//	JVM:      -Dznode.container.checkIntervalMs=100   (reap containers/TTLs fast)
+//	          -Dzookeeper.DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=
+//	          (the digest of super:test; optional, TestZKSuperDigest skips
+//	          without it)
+//
+// The in-process server gets the same settings (see startServer).
 //
 // Optionally PADDOCK_TEST_ZK_NOTTL_ADDR names a second real server with
 // extendedTypesEnabled=false for the TTL-disabled test.
@@ -31,7 +34,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -50,16 +52,17 @@ import (
 
 // Settings shared by the in-process server and the reference ZooKeeper.
 const (
-	testTick          = 200 * time.Millisecond
-	testMinSession    = 2 * testTick  // 400 ms
-	testMaxSession    = 20 * testTick // 4 s
-	superUser         = "super"
-	superPassword     = "test"
-	defaultMaxBuffer  = 0xfffff // jute.maxbuffer default
-	envZKAddr         = "PADDOCK_TEST_ZK_ADDR"
-	envZKNoTTLAddr    = "PADDOCK_TEST_ZK_NOTTL_ADDR"
-	waitLong          = 10 * time.Second // bound for background work (reapers, expiry)
-	defaultSessionTTL = 4 * time.Second
+	testTick              = 200 * time.Millisecond
+	testMinSession        = 2 * testTick  // 400 ms
+	testMaxSession        = 20 * testTick // 4 s
+	testContainerCheck    = 100 * time.Millisecond
+	superUser             = "super"
+	superPassword         = "test"
+	defaultMaxBuffer      = 0xfffff // jute.maxbuffer default
+	envZKAddr             = "PADDOCK_TEST_ZK_ADDR"
+	envZKNoTTLAddr        = "PADDOCK_TEST_ZK_NOTTL_ADDR"
+	waitLong              = 10 * time.Second // bound for background work (reapers, expiry)
+	defaultSessionTimeout = 4 * time.Second
 )
 
 // realZK reports whether the tests run against a server started by hand.
@@ -84,7 +87,12 @@ func startServer(t *testing.T, opts ...func(*server.Config)) string {
 	cfg.DataDir = dir
 	cfg.DataLogDir = dir
 	cfg.TickTime = testTick
+	// DefaultConfig derived the session bounds from its own tick; derive
+	// them from ours (2 and 20 ticks, as ZooKeeper does).
+	cfg.MinSessionTimeout = testMinSession
+	cfg.MaxSessionTimeout = testMaxSession
 	// Mirror the reference ZooKeeper's configuration (see the file comment).
+	cfg.ContainerCheckInterval = testContainerCheck
 	cfg.ExtendedTypesEnabled = true
 	cfg.FourLetterWords = []string{"*"}
 	cfg.SuperDigest = zkDigest(superUser, superPassword)
@@ -179,7 +187,7 @@ func connect(t *testing.T, addr string, timeout time.Duration, opts ...func(*zk.
 // dial is connect with the default (maximum) session timeout.
 func dial(t *testing.T, addr string) *client {
 	t.Helper()
-	return connect(t, addr, defaultSessionTTL)
+	return connect(t, addr, defaultSessionTimeout)
 }
 
 // waitSessionEvent waits for a session event with the given state.
@@ -225,7 +233,7 @@ func testRoot(t *testing.T, addr string) string {
 // cleanupTree deletes path and everything below it, best effort, as the
 // super user when the server has one (tests set restrictive ACLs).
 func cleanupTree(addr, path string) {
-	conn, _, err := zk.Connect([]string{addr}, defaultSessionTTL, zk.WithLogger(quietLogger{}), zk.WithLogInfo(false))
+	conn, _, err := zk.Connect([]string{addr}, defaultSessionTimeout, zk.WithLogger(quietLogger{}), zk.WithLogInfo(false))
 	if err != nil {
 		return
 	}
@@ -329,7 +337,6 @@ type gate struct {
 	open  bool
 	cond  *sync.Cond
 	conns []net.Conn
-	dials int
 }
 
 func newGate(addr string) *gate {
@@ -358,7 +365,6 @@ func (g *gate) dial(network, _ string, timeout time.Duration) (net.Conn, error) 
 	}
 	g.mu.Lock()
 	g.conns = append(g.conns, c)
-	g.dials++
 	g.mu.Unlock()
 	return c, nil
 }
@@ -383,23 +389,3 @@ func (g *gate) release() {
 
 // withGate makes a go-zookeeper connection dial through g.
 func withGate(g *gate) func(*zk.Conn) { return zk.WithDialer(g.dial) }
-
-// fourLetter sends a four-letter word and returns the whole answer.
-func fourLetter(t *testing.T, addr, cmd string) string {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, rawTimeout)
-	if err != nil {
-		t.Fatalf("dial %s: %v", addr, err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(rawTimeout))
-	if _, err := c.Write([]byte(cmd)); err != nil {
-		t.Fatalf("write %s: %v", cmd, err)
-	}
-	b, err := io.ReadAll(c)
-	if err != nil && !errors.Is(err, io.EOF) {
-		t.Fatalf("read %s answer: %v", cmd, err)
-	}
-	return string(b)
-}
-

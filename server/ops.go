@@ -166,7 +166,8 @@ func (k *core) read(it *item, cl *client) (zk.Record, zk.Code) {
 		case zk.AddWatchModePersistentRecursive:
 			e.Watches().AddPersistent(r.Path, cl, true)
 		default:
-			return nil, zk.CodeBadArguments
+			// AddWatchMode.fromValue throws: ZooKeeper answers MarshallingError.
+			return nil, zk.CodeMarshallingError
 		}
 		return &zk.ErrorResponse{Err: zk.CodeOK}, zk.CodeOK
 	case *zk.CheckWatchesRequest:

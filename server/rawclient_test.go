@@ -225,22 +225,66 @@ func (r *rawConn) readLoop() {
 }
 
 // shutdown closes the session (best effort, so it does not linger on a
-// shared server and expire in a later test) and the connection.
+// shared server and expire in the middle of a later test) and the
+// connection. When the server already closed the connection, the session
+// may still be alive: it re-attaches on a new connection to close it.
 func (r *rawConn) shutdown() {
-	if r.Connect.SessionID != 0 {
-		select {
-		case <-r.closed:
-		default:
-			if ch, err := r.send(r.nextXid(), wire.OpCloseSession, nil); err == nil {
-				select {
-				case <-ch:
-				case <-r.closed:
-				case <-time.After(time.Second):
-				}
+	if r.Connect.SessionID == 0 {
+		r.c.Close()
+		return
+	}
+	select {
+	case <-r.closed:
+		r.c.Close()
+		closeSessionBestEffort(r.addr, r.Connect.SessionID, r.Connect.Passwd)
+	default:
+		if ch, err := r.send(r.nextXid(), wire.OpCloseSession, nil); err == nil {
+			select {
+			case <-ch:
+			case <-r.closed:
+			case <-time.After(time.Second):
 			}
 		}
+		r.c.Close()
 	}
-	r.c.Close()
+}
+
+// closeSessionBestEffort re-attaches to a session and closes it; a dead
+// session is answered with id 0 and left alone.
+func closeSessionBestEffort(addr string, sid int64, passwd []byte) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	var b []byte
+	b = wire.AppendInt32(b, 0)
+	b = wire.AppendInt64(b, 0)
+	b = wire.AppendInt32(b, 4000)
+	b = wire.AppendInt64(b, sid)
+	b = wire.AppendBuffer(b, passwd)
+	b = wire.AppendBool(b, false)
+	if writeFrame(c, b) != nil {
+		return
+	}
+	body, err := readFrame(c)
+	if err != nil {
+		return
+	}
+	d := wire.NewDecoder(body)
+	d.Int32()
+	d.Int32()
+	if d.Int64() == 0 {
+		return
+	}
+	var req []byte
+	req = wire.AppendInt32(req, 1)
+	req = wire.AppendInt32(req, int32(wire.OpCloseSession))
+	if writeFrame(c, req) != nil {
+		return
+	}
+	_, _ = readFrame(c)
 }
 
 // Closed reports whether the server closed the connection (the read loop
@@ -315,6 +359,18 @@ func (r *rawConn) mustCall(op wire.OpCode, body []byte) rawReply {
 		r.t.Fatalf("%v: %v", op, err)
 	}
 	return rep
+}
+
+// waitReply waits for a reply on a channel from send.
+func waitReply(t testing.TB, ch chan rawReply) rawReply {
+	t.Helper()
+	select {
+	case rep := <-ch:
+		return rep
+	case <-time.After(rawTimeout):
+		t.Fatalf("no reply within %v", rawTimeout)
+		return rawReply{}
+	}
 }
 
 // ping sends a ping and waits for its reply (xid -2): a full round trip,

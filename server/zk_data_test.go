@@ -249,10 +249,10 @@ func TestZKChildren(t *testing.T) {
 
 	t.Run("GetAllChildrenNumber", func(t *testing.T) {
 		for path, want := range map[string]int32{
-			p:          6, // a b c e a/x a/x/y
-			p + "/a":   2,
-			p + "/a/x": 1,
-			p + "/c":   0,
+			p:                   6, // a b c e a/x a/x/y
+			p + "/a":            2,
+			p + "/a/x":          1,
+			p + "/c":            0,
 			"/zookeeper/config": 0,
 		} {
 			code, n := r.getAllChildrenNumber(path)
@@ -374,7 +374,7 @@ func TestZKSync(t *testing.T) {
 	// pipelined before it is visible after it.
 	ch1, _ := r.send(1001, wire.OpSetData, encSetData(root+"/s", []byte("pipelined"), -1))
 	ch2, _ := r.send(1002, wire.OpSync, encPath(root+"/s"))
-	a, b := <-ch1, <-ch2
+	a, b := waitReply(t, ch1), waitReply(t, ch2)
 	if a.Err != 0 || b.Err != 0 || a.Seq > b.Seq {
 		t.Fatalf("pipelined set/sync: %+v %+v", a, b)
 	}

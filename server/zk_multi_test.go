@@ -209,6 +209,32 @@ func TestZKMulti(t *testing.T) {
 		}
 	})
 
+	t.Run("ContainerModeInMulti", func(t *testing.T) {
+		// Unlike a plain create, a create op with the container mode
+		// (4) inside a multi makes a real container and answers like
+		// create2 (ZooKeeper turns multi ops into Op objects by mode).
+		rep, res := r.multi(wire.OpMulti,
+			multiOp{wire.OpCreate, encCreate(root+"/mc", nil, openACL, wire.ModeContainer)},
+			multiOp{wire.OpCreate, encCreate(root+"/mc/k", nil, openACL, 0)},
+		)
+		wantCode(t, "multi", rep.Err, 0)
+		if len(res) != 2 || res[0].Type != wire.OpCreate2 || res[0].Path != root+"/mc" || res[0].Stat == nil ||
+			res[1].Type != wire.OpCreate || res[1].Path != root+"/mc/k" {
+			t.Fatalf("results %+v", res)
+		}
+		wantCode(t, "delete kid", r.delete(root+"/mc/k", -1), 0)
+		waitFor(t, waitLong, root+"/mc reaped as a container", func() bool {
+			code, _ := r.exists(root+"/mc", false)
+			return code == wire.CodeNoNode
+		})
+		// A TTL mode on a create op in a multi cannot be decoded: the whole
+		// multi fails with MarshallingError.
+		rep = r.mustCall(wire.OpMulti, encMulti(multiOp{wire.OpCreate2, encCreate(root+"/mt", nil, openACL, wire.ModePersistentWithTTL)}))
+		if rep.Err != wire.CodeMarshallingError || len(rep.Body) != 0 {
+			t.Fatalf("create with a TTL mode in a multi: %+v", rep)
+		}
+	})
+
 	t.Run("Empty", func(t *testing.T) {
 		// An empty multi succeeds with no results; it too uses a zxid.
 		_, st := r.exists(root, false)
