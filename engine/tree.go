@@ -161,8 +161,11 @@ func (t *Tree) lookup(p string) *node {
 	return e.n
 }
 
-// NodeCount returns how many znodes the tree holds, the root included.
-func (t *Tree) NodeCount() int { return t.nodes.Len() + 1 }
+// NodeCount returns the node count ZooKeeper reports (srvr's "Node count",
+// mntr's zk_znode_count): every znode with the root counted twice, as
+// ZooKeeper's node map holds it under both "" and "/" (a fresh server
+// reports 5).
+func (t *Tree) NodeCount() int { return t.nodes.Len() + 2 }
 
 // ApproximateDataSize is the sum of path and data lengths, as ZooKeeper's
 // DataTree.approximateDataSize.
