@@ -11,6 +11,9 @@ type Config struct {
 	// ExtendedTypes is zoo.cfg's extendedTypesEnabled: TTL nodes are
 	// accepted only when it is set.
 	ExtendedTypes bool
+	// EnforceQuota is zookeeper.enforceQuota: writes that would pass a
+	// quota's hard limit fail with QuotaExceeded.
+	EnforceQuota bool
 	// Logger receives warnings (quota exceeded and the like); nil discards.
 	Logger *slog.Logger
 }

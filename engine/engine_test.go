@@ -379,6 +379,53 @@ func TestQuotaStats(t *testing.T) {
 	if got := get(); got != "count=1,bytes=1" {
 		t.Fatalf("stats after delete: %q", got)
 	}
+	// Without enforcement, limits never refuse a write.
+	for i := range 3 {
+		if _, code := h.create(fmt.Sprintf("/qa/n%d", i), "", zk.ModePersistent); code != zk.CodeOK {
+			t.Fatalf("create past a soft limit, not enforced: %v", code)
+		}
+	}
+}
+
+func TestQuotaEnforced(t *testing.T) {
+	h := newHarness(t, Config{EnforceQuota: true})
+	h.create("/q", "", zk.ModePersistent)
+	h.create("/zookeeper/quota/q", "", zk.ModePersistent)
+	// As zkCli's "setquota -N 3 -B 10 /q" writes it (3.7+ hard limits).
+	h.create("/zookeeper/quota/q/zookeeper_limits", "count=-1,bytes=-1=;byteHardLimit=10;countHardLimit=3", zk.ModePersistent)
+	h.create("/zookeeper/quota/q/zookeeper_stats", "count=0,bytes=0", zk.ModePersistent)
+	h.create("/q/a", "12345", zk.ModePersistent)
+	if _, code := h.create("/q/b", "123456", zk.ModePersistent); code != zk.CodeQuotaExceeded {
+		t.Fatalf("create past byteHardLimit: %v", code)
+	}
+	h.create("/q/b", "", zk.ModePersistent) // count 3 of 3
+	if _, code := h.create("/q/c", "", zk.ModePersistent); code != zk.CodeQuotaExceeded {
+		t.Fatalf("create past countHardLimit: %v", code)
+	}
+	if _, code := h.do(zk.OpSetData, &zk.SetDataRequest{Path: "/q/a", Data: []byte("12345678901"), Version: -1}); code != zk.CodeQuotaExceeded {
+		t.Fatalf("setData past byteHardLimit: %v", code)
+	}
+	if _, code := h.do(zk.OpSetData, &zk.SetDataRequest{Path: "/q/a", Data: []byte("1"), Version: -1}); code != zk.CodeOK {
+		t.Fatalf("setData shrinking: %v", code)
+	}
+	// A soft limit only warns.
+	h.do(zk.OpSetData, &zk.SetDataRequest{Path: "/zookeeper/quota/q/zookeeper_limits", Data: []byte("count=1,bytes=-1"), Version: -1})
+	if _, code := h.create("/q/c", "", zk.ModePersistent); code != zk.CodeOK {
+		t.Fatalf("create past a soft limit: %v", code)
+	}
+}
+
+func TestStatsTrackFormat(t *testing.T) {
+	for _, tc := range []struct{ in, out string }{
+		{"count=1,bytes=5", "count=1,bytes=5"},
+		{"count=4,bytes=5=;countHardLimit=10;byteHardLimit=10", "count=4,bytes=5=;byteHardLimit=10;countHardLimit=10"},
+		{"bytes=3", "count=-1,bytes=3"},
+		{"", "count=-1,bytes=-1"},
+	} {
+		if got := parseStats([]byte(tc.in)).String(); got != tc.out {
+			t.Errorf("StatsTrack(%q) = %q, want %q", tc.in, got, tc.out)
+		}
+	}
 }
 
 func TestSessionTracker(t *testing.T) {

@@ -272,6 +272,9 @@ func (e *Engine) prepCreate(op zk.OpCode, path string, data []byte, acl []zk.ACL
 		return nil, zk.CodeNoChildrenForEphemerals
 	}
 	newCversion := parent.cversion + 1
+	if err := e.checkQuota(path, int64(len(data)), 1); err != nil {
+		return nil, err
+	}
 	var body zk.Record
 	switch op {
 	case zk.OpCreateContainer:
@@ -370,6 +373,9 @@ func (e *Engine) prepSetData(q *zk.SetDataRequest, r *Request, zxid zk.Zxid) (zk
 	}
 	if !CheckACL(n.acl, zk.PermWrite, r.Auth) {
 		return nil, zk.CodeNoAuth
+	}
+	if err := e.checkQuota(q.Path, int64(len(q.Data)-n.dataLen), 0); err != nil {
+		return nil, err
 	}
 	v, err := checkAndIncVersion(n.version, q.Version)
 	if err != nil {

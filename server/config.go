@@ -311,6 +311,10 @@ type Config struct {
 	// (zookeeper.extendedTypesEnabled): allow TTL nodes. Default false.
 	// Server IDs must then be at most 254.
 	ExtendedTypesEnabled bool
+	// EnforceQuota is zookeeper.enforceQuota, default false: when set,
+	// writes that would pass a quota's hard limit (countHardLimit,
+	// byteHardLimit) fail with QuotaExceeded.
+	EnforceQuota bool
 	// Emulate353TTLNodes is emulate353TTLNodes (zookeeper.emulate353TTLNodes):
 	// read TTLs in ZooKeeper 3.5.3's encoding. Default false.
 	Emulate353TTLNodes bool
@@ -1100,6 +1104,10 @@ var keys = map[string]keySpec{
 		p.cfg.ExtendedTypesEnabled = p.javaBool(v) // Boolean.getBoolean
 		return nil
 	}},
+	"enforceQuota": {sysPropKey, func(p *parser, v property) error {
+		p.cfg.EnforceQuota = p.javaBool(v) // Boolean.parseBoolean
+		return nil
+	}},
 	"emulate353TTLNodes": {sysPropKey, func(p *parser, v property) error {
 		p.cfg.Emulate353TTLNodes = p.javaBool(v) // Boolean.getBoolean
 		return nil
@@ -1176,7 +1184,7 @@ var ignoredKeys = map[string]bool{
 	"connectionMaxTokens": true, "connectionTokenFillTime": true, "connectionTokenFillCount": true,
 	"connectionFreezeTime": true, "connectionDropIncrease": true, "connectionDropDecrease": true,
 	"connectionDecreaseRatio": true, "serverCnxnFactory": true, "flushDelay": true,
-	"maxWriteQueuePollTime": true, "maxBatchSize": true, "enforceQuota": true,
+	"maxWriteQueuePollTime": true, "maxBatchSize": true,
 	"requestThrottleLimit": true, "requestThrottleStallTime": true, "requestThrottleDropStale": true,
 	"requestStaleLatencyCheck": true, "requestStaleConnectionCheck": true,
 	"advancedFlowControlEnabled": true, "enableEagerACLCheck": true, "maxConcurrentSnapSyncs": true,

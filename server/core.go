@@ -73,7 +73,7 @@ type core struct {
 }
 
 func newCore(s *Server) *core {
-	eng := engine.New(engine.Config{ExtendedTypes: s.cfg.ExtendedTypesEnabled, Logger: s.lg})
+	eng := engine.New(engine.Config{ExtendedTypes: s.cfg.ExtendedTypesEnabled, EnforceQuota: s.cfg.EnforceQuota, Logger: s.lg})
 	now := time.Now().UnixMilli()
 	eng.InitSessionIDs(0, now)
 	// ZOOKEEPER-4799: a watch event reaches a connection only if it may
