@@ -360,19 +360,29 @@ func (e *Engine) prepDeleteContainer(path string, zxid zk.Zxid) (zk.Record, erro
 	return &zk.DeleteTxn{Path: path}, nil
 }
 
-func (e *Engine) prepSetData(q *zk.SetDataRequest, r *Request, zxid zk.Zxid) (zk.Record, error) {
+// existingFor runs the checks setData and check share, in ZooKeeper's
+// order: session, path, existence, then perm on the node's ACL.
+func (e *Engine) existingFor(path string, perm int32, r *Request) (*change, error) {
 	if err := e.checkSession(r.Session); err != nil {
 		return nil, err
 	}
-	if ValidatePath(q.Path) != nil {
+	if ValidatePath(path) != nil {
 		return nil, zk.CodeBadArguments
 	}
-	n, err := e.record(q.Path)
+	n, err := e.record(path)
 	if err != nil {
 		return nil, err
 	}
-	if !CheckACL(n.acl, zk.PermWrite, r.Auth) {
+	if !CheckACL(n.acl, perm, r.Auth) {
 		return nil, zk.CodeNoAuth
+	}
+	return n, nil
+}
+
+func (e *Engine) prepSetData(q *zk.SetDataRequest, r *Request, zxid zk.Zxid) (zk.Record, error) {
+	n, err := e.existingFor(q.Path, zk.PermWrite, r)
+	if err != nil {
+		return nil, err
 	}
 	if err := e.checkQuota(q.Path, int64(len(q.Data)-n.dataLen), 0); err != nil {
 		return nil, err
@@ -418,18 +428,9 @@ func (e *Engine) prepSetACL(q *zk.SetACLRequest, r *Request, zxid zk.Zxid) (zk.R
 }
 
 func (e *Engine) prepCheck(q *zk.CheckVersionRequest, r *Request) (zk.Record, error) {
-	if err := e.checkSession(r.Session); err != nil {
-		return nil, err
-	}
-	if ValidatePath(q.Path) != nil {
-		return nil, zk.CodeBadArguments
-	}
-	n, err := e.record(q.Path)
+	n, err := e.existingFor(q.Path, zk.PermRead, r)
 	if err != nil {
 		return nil, err
-	}
-	if !CheckACL(n.acl, zk.PermRead, r.Auth) {
-		return nil, zk.CodeNoAuth
 	}
 	v, err := checkAndIncVersion(n.version, q.Version)
 	if err != nil {
