@@ -54,6 +54,7 @@ type client struct {
 	conn    *zknet.Conn
 	session zk.SessionID
 	auth    []zk.Id
+	queue   []*queued // requests waiting behind this client's writes in flight
 }
 
 // Event delivers a watch event; it queues and never blocks.
@@ -70,6 +71,12 @@ type core struct {
 	clients   map[*zknet.Conn]*client
 	bySession map[zk.SessionID]*client
 	lat       latency
+
+	log      wal // nil: in memory
+	dur      *durability
+	inflight []pending // txns appended, not yet applied, in zxid order
+	buf      []byte    // txn encoding scratch
+	failed   bool
 }
 
 func newCore(s *Server) *core {
@@ -89,6 +96,7 @@ func newCore(s *Server) *core {
 		tracker:   engine.NewSessionTracker(s.cfg.TickTime.Milliseconds(), now),
 		clients:   make(map[*zknet.Conn]*client),
 		bySession: make(map[zk.SessionID]*client),
+		dur:       newDurability(),
 	}
 }
 
@@ -100,7 +108,13 @@ func (k *core) run(stop <-chan struct{}) {
 	for {
 		select {
 		case it := <-k.in:
+			if k.failed {
+				k.refuse(it)
+				continue
+			}
 			k.handle(it)
+		case <-k.dur.wake:
+			k.onWake()
 		case now := <-tick.C:
 			k.expireSessions(now.UnixMilli())
 		case now := <-sweep.C:
@@ -114,8 +128,7 @@ func (k *core) run(stop <-chan struct{}) {
 func (k *core) handle(it *item) {
 	switch it.kind {
 	case itemConnect:
-		resp, keep, err := k.connect(it.conn, it.connReq)
-		it.reply <- connectResult{resp, keep, err}
+		k.connect(it)
 	case itemRequest:
 		k.request(it)
 	case itemUnknownOp:
@@ -133,10 +146,19 @@ func (k *core) handle(it *item) {
 	}
 }
 
-// commitAndApply makes txn durable (the txn log plugs in here with durable
-// storage; until then state is in memory) and applies it.
-func (k *core) commitAndApply(txn *zk.Txn) engine.Result {
-	return k.eng.Apply(txn)
+// refuse answers an item once the server has failed: nothing more is
+// served.
+func (k *core) refuse(it *item) {
+	switch it.kind {
+	case itemConnect:
+		it.reply <- connectResult{err: errServerStopping}
+	case itemFourLetter:
+		it.out <- fourLetterResult{}
+	case itemRequest, itemUnknownOp:
+		it.conn.Close(errServerStopping)
+	case itemClosed:
+		k.closed(it.conn)
+	}
 }
 
 func remoteIP(a net.Addr) string {
@@ -150,14 +172,20 @@ func remoteIP(a net.Addr) string {
 	return host
 }
 
-// connect is ZooKeeperServer.processConnectRequest.
-func (k *core) connect(c *zknet.Conn, req *zk.ConnectRequest) (zk.ConnectResponse, bool, error) {
+// connect is ZooKeeperServer.processConnectRequest. A new session is a
+// createSession txn: the answer waits until it is durable and applied.
+func (k *core) connect(it *item) {
+	c, req := it.conn, it.connReq
+	answer := func(resp zk.ConnectResponse, keep bool, err error) {
+		it.reply <- connectResult{resp, keep, err}
+	}
 	last := k.eng.LastZxid()
 	if req.LastZxidSeen > last {
 		msg := fmt.Sprintf("Refusing session request for client %s as it has seen zxid %s our last zxid is %s client must try another server",
 			c.RemoteAddr(), req.LastZxidSeen, last)
 		k.s.lg.Info(msg)
-		return zk.ConnectResponse{}, false, errors.New(msg)
+		answer(zk.ConnectResponse{}, false, errors.New(msg))
+		return
 	}
 	timeout := int64(req.TimeOut)
 	if minT := k.s.cfg.MinSessionTimeout.Milliseconds(); timeout < minT {
@@ -167,48 +195,51 @@ func (k *core) connect(c *zknet.Conn, req *zk.ConnectRequest) (zk.ConnectRespons
 		timeout = maxT
 	}
 	now := time.Now().UnixMilli()
+	established := func(id zk.SessionID) {
+		cl := &client{conn: c, session: id, auth: engine.AddAuthInfo(nil, engine.IPID(remoteIP(c.RemoteAddr())))}
+		k.clients[c] = cl
+		k.bySession[id] = cl
+		answer(zk.ConnectResponse{TimeOut: int32(timeout), SessionID: id, Passwd: engine.SessionPassword(id)}, true, nil)
+	}
 	id := req.SessionID
 	if id == 0 {
 		txn := k.eng.PrepCreateSession(int32(timeout), now)
 		id = txn.Header.ClientID
 		k.tracker.Add(id, timeout, now)
-		k.commitAndApply(txn)
-		k.s.lg.Info("Established session", "session", id.String(), "timeout", timeout,
-			"remote", c.RemoteAddr().String())
-	} else {
-		// As ZooKeeper: first close any other connection of the session,
-		// then check the password.
-		if old := k.bySession[id]; old != nil && old.conn != c {
-			old.conn.Close(errors.New("client reconnected on another connection"))
-			k.detach(old)
-		}
-		if !bytes.Equal(req.Passwd, engine.SessionPassword(id)) {
-			k.s.lg.Info(fmt.Sprintf("Incorrect password from %s for session %s", c.RemoteAddr(), id))
-			return zknet.InvalidSessionResponse(), false, nil
-		}
-		if _, open := k.eng.HasSession(id); !open || !k.tracker.Touch(id, now) {
-			k.s.lg.Info("Invalid session for client, probably expired", "session", id.String(),
+		k.submit(txn, func(engine.Result) {
+			k.s.lg.Info("Established session", "session", id.String(), "timeout", timeout,
 				"remote", c.RemoteAddr().String())
-			return zknet.InvalidSessionResponse(), false, nil
-		}
-		k.s.lg.Info("Re-established session", "session", id.String(), "timeout", timeout,
-			"remote", c.RemoteAddr().String())
+			established(id)
+		})
+		return
 	}
-	cl := &client{conn: c, session: id, auth: engine.AddAuthInfo(nil, engine.IPID(remoteIP(c.RemoteAddr())))}
-	k.clients[c] = cl
-	k.bySession[id] = cl
-	c.SetSessionID(id)
-	c.SetSessionTimeout(int32(timeout))
-	return zk.ConnectResponse{
-		TimeOut:   int32(timeout),
-		SessionID: id,
-		Passwd:    engine.SessionPassword(id),
-	}, true, nil
+	// As ZooKeeper: first close any other connection of the session, then
+	// check the password.
+	if old := k.bySession[id]; old != nil && old.conn != c {
+		old.conn.Close(errors.New("client reconnected on another connection"))
+		k.detach(old)
+	}
+	if !bytes.Equal(req.Passwd, engine.SessionPassword(id)) {
+		k.s.lg.Info(fmt.Sprintf("Incorrect password from %s for session %s", c.RemoteAddr(), id))
+		answer(zknet.InvalidSessionResponse(), false, nil)
+		return
+	}
+	if _, open := k.eng.HasSession(id); !open || !k.tracker.Touch(id, now) {
+		k.s.lg.Info("Invalid session for client, probably expired", "session", id.String(),
+			"remote", c.RemoteAddr().String())
+		answer(zknet.InvalidSessionResponse(), false, nil)
+		return
+	}
+	k.s.lg.Info("Re-established session", "session", id.String(), "timeout", timeout,
+		"remote", c.RemoteAddr().String())
+	established(id)
 }
 
-// detach forgets a connection: its watches go, its session stays.
+// detach forgets a connection: its watches and queued reads go, its
+// session stays.
 func (k *core) detach(cl *client) {
 	k.eng.Watches().RemoveWatcher(cl)
+	cl.queue = nil
 	delete(k.clients, cl.conn)
 	if k.bySession[cl.session] == cl {
 		delete(k.bySession, cl.session)
@@ -221,25 +252,15 @@ func (k *core) closed(c *zknet.Conn) {
 	}
 }
 
-// closeSession closes session s through a closeSession txn, deleting its
-// ephemerals, and closes its connection if it has one.
-func (k *core) closeSession(s zk.SessionID, xid int32, now int64) zk.Zxid {
-	k.tracker.SetClosing(s)
-	txn := k.eng.PrepCloseSession(s, xid, now)
-	k.commitAndApply(txn)
-	k.tracker.Remove(s)
-	return txn.Header.Zxid
-}
-
 func (k *core) expireSessions(now int64) {
 	for _, s := range k.tracker.Expired(now) {
 		to, _ := k.tracker.Timeout(s)
 		k.s.lg.Info(fmt.Sprintf("Expiring session %s, timeout of %dms exceeded", s, to), "session", s.String())
-		k.closeSession(s, 0, now)
 		if cl := k.bySession[s]; cl != nil {
 			cl.conn.Close(fmt.Errorf("session %s expired", s))
 			k.detach(cl)
 		}
+		k.submit(k.eng.PrepCloseSession(s, 0, now), func(engine.Result) { k.tracker.Remove(s) })
 	}
 }
 
@@ -247,6 +268,6 @@ func (k *core) expireSessions(now int64) {
 // ZooKeeper's ContainerManager does once a checkInterval.
 func (k *core) sweepContainers(now int64) {
 	for _, p := range k.eng.ExpiredTTLAndContainers(now) {
-		k.commitAndApply(k.eng.PrepDeleteContainer(p, now))
+		k.submit(k.eng.PrepDeleteContainer(p, now), nil)
 	}
 }

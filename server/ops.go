@@ -8,36 +8,92 @@ import (
 	"github.com/paddockdb/paddock/zk"
 )
 
+// isWrite reports the ops that become txns.
+func isWrite(op zk.OpCode) bool {
+	switch op {
+	case zk.OpCreate, zk.OpCreate2, zk.OpCreateContainer, zk.OpCreateTTL,
+		zk.OpDelete, zk.OpSetData, zk.OpSetACL, zk.OpCheck, zk.OpMulti, zk.OpCloseSession:
+		return true
+	}
+	return false
+}
+
 // request serves one decoded request, as ZooKeeper's request processors
-// (prep, then final) do together for a standalone server.
+// (prep, sync, final) do for a standalone server. A write is prepped at
+// once (prep sees the txns in flight) and answered when its txn is durable
+// and applied. Anything else is answered at once unless the client has
+// writes in flight, in which case it waits behind them in the client's
+// queue: a client never sees its reads overtake its writes (FIFO order).
 func (k *core) request(it *item) {
 	cl := k.clients[it.conn]
 	if cl == nil {
 		return // the connection went away (or re-attached elsewhere) meanwhile
 	}
-	now := time.Now()
-	nowMs := now.UnixMilli()
+	nowMs := time.Now().UnixMilli()
 	hdr := it.hdr
 	if hdr.Type != zk.OpAuth && !k.tracker.Touch(cl.session, nowMs) {
 		k.reply(it, zk.CodeSessionExpired, nil)
 		return
 	}
-	switch hdr.Type {
+	if !isWrite(hdr.Type) {
+		if len(cl.queue) > 0 {
+			cl.queue = append(cl.queue, &queued{it: it})
+			return
+		}
+		k.answer(cl, it)
+		return
+	}
+	var txn *zk.Txn
+	if hdr.Type == zk.OpCloseSession {
+		k.tracker.SetClosing(cl.session)
+		txn = k.eng.PrepCloseSession(cl.session, hdr.Xid, nowMs)
+	} else {
+		txn = k.eng.Prep(&engine.Request{
+			Session: cl.session, Xid: hdr.Xid, Op: hdr.Type, Body: it.rec, Auth: cl.auth, Time: nowMs,
+		})
+	}
+	q := &queued{it: it, write: true}
+	cl.queue = append(cl.queue, q)
+	k.submit(txn, func(res engine.Result) {
+		q.applied, q.res = true, res
+		k.drain(cl)
+	})
+}
+
+// drain answers the head of cl's queue: applied writes and the reads
+// behind them, up to the first write still in flight.
+func (k *core) drain(cl *client) {
+	for len(cl.queue) > 0 {
+		q := cl.queue[0]
+		if q.write && !q.applied {
+			return
+		}
+		cl.queue[0] = nil
+		cl.queue = cl.queue[1:]
+		if !q.write {
+			k.answer(cl, q.it)
+			continue
+		}
+		if q.it.hdr.Type == zk.OpCloseSession {
+			k.tracker.Remove(cl.session)
+			cl.conn.SendReply(zk.ReplyHeader{Xid: q.it.hdr.Xid, Zxid: k.eng.LastZxid()}, nil)
+			cl.conn.Close(errors.New("client closed its session"))
+			k.detach(cl)
+			return
+		}
+		body, code := engine.Response(q.it.hdr.Type, q.res)
+		k.reply(q.it, code, body)
+	}
+}
+
+// answer serves a request that is not a txn, now.
+func (k *core) answer(cl *client, it *item) {
+	switch it.hdr.Type {
 	case zk.OpPing:
 		cl.conn.SendReply(zk.ReplyHeader{Xid: zk.XidPing, Zxid: k.eng.LastZxid()}, nil)
 		return
 	case zk.OpAuth:
 		k.auth(it, cl)
-		return
-	case zk.OpCloseSession:
-		z := k.closeSession(cl.session, hdr.Xid, nowMs)
-		cl.conn.SendReply(zk.ReplyHeader{Xid: hdr.Xid, Zxid: z}, nil)
-		cl.conn.Close(errors.New("client closed its session"))
-		k.detach(cl)
-		return
-	case zk.OpCreate, zk.OpCreate2, zk.OpCreateContainer, zk.OpCreateTTL,
-		zk.OpDelete, zk.OpSetData, zk.OpSetACL, zk.OpCheck, zk.OpMulti:
-		k.write(it, cl, nowMs)
 		return
 	}
 	body, code := k.read(it, cl)
@@ -62,15 +118,6 @@ func (k *core) reply(it *item, code zk.Code, body zk.Record) {
 func (k *core) replyWithBody(it *item, code zk.Code, body zk.Record) {
 	it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: k.eng.LastZxid(), Err: code}, body)
 	k.lat.add(time.Since(it.received))
-}
-
-func (k *core) write(it *item, cl *client, nowMs int64) {
-	txn := k.eng.Prep(&engine.Request{
-		Session: cl.session, Xid: it.hdr.Xid, Op: it.hdr.Type, Body: it.rec, Auth: cl.auth, Time: nowMs,
-	})
-	res := k.commitAndApply(txn)
-	body, code := engine.Response(it.hdr.Type, res)
-	k.reply(it, code, body)
 }
 
 func codeOf(err error) zk.Code {

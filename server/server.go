@@ -42,6 +42,32 @@ type Server struct {
 	closed  bool
 	stop    chan struct{}
 	wg      sync.WaitGroup
+
+	failOnce sync.Once
+	failed   chan struct{}
+	failErr  error
+}
+
+// Failed is closed when the server has stopped serving because of an error
+// it cannot survive (a failed write or fsync of the txn log); Err says why.
+// The caller should Close it and exit.
+func (s *Server) Failed() <-chan struct{} { return s.failed }
+
+// Err returns the error that closed Failed, or nil.
+func (s *Server) Err() error {
+	select {
+	case <-s.failed:
+		return s.failErr
+	default:
+		return nil
+	}
+}
+
+func (s *Server) fail(err error) {
+	s.failOnce.Do(func() {
+		s.failErr = err
+		close(s.failed)
+	})
 }
 
 // New returns a server for cfg; lg nil means discard logs.
@@ -52,7 +78,7 @@ func New(cfg Config, lg *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lg: lg, stop: make(chan struct{})}
+	s := &Server{cfg: cfg, lg: lg, stop: make(chan struct{}), failed: make(chan struct{})}
 	s.core = newCore(s)
 	addr := net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort))
 	ns, err := zknet.NewServer(zknet.Config{
@@ -110,6 +136,11 @@ func (s *Server) Close() error {
 	if started {
 		close(s.stop)
 		s.wg.Wait()
+	}
+	if s.core.log != nil {
+		if lerr := s.core.log.Close(); err == nil {
+			err = lerr
+		}
 	}
 	return err
 }
