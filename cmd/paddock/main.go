@@ -108,8 +108,15 @@ func runServer(args []string, stderr io.Writer) int {
 	lg.Warn("durability is not implemented yet: znodes and sessions live in memory and are lost when the server stops")
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	s := <-sig
-	lg.Info("shutting down", "signal", s.String())
+	select {
+	case s := <-sig:
+		lg.Info("shutting down", "signal", s.String())
+	case <-srv.Failed():
+		// A failed log write or fsync: stop rather than acknowledge unsafely.
+		srv.Close()
+		fmt.Fprintf(stderr, "paddock: %v\n", srv.Err())
+		return 1
+	}
 	if err := srv.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 		lg.Warn("close", "err", err)
 	}
