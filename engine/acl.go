@@ -892,7 +892,13 @@ func (c *ACLCache) Intern(acl []zk.ACL) uint32 {
 			c.slots.Store(&grown)
 		}
 	}
-	e := &aclEntry{acl: append(make([]zk.ACL, 0, len(acl)), acl...), key: string(c.key)}
+	// Deep copy: the caller's strings may alias a request frame or a log
+	// buffer that is about to be reused.
+	own := make([]zk.ACL, len(acl))
+	for i, a := range acl {
+		own[i] = zk.ACL{Perms: a.Perms, ID: zk.Id{Scheme: strings.Clone(a.ID.Scheme), ID: strings.Clone(a.ID.ID)}}
+	}
+	e := &aclEntry{acl: own, key: string(c.key)}
 	(*c.slots.Load())[ref].Store(e)
 	c.index[e.key] = ref
 	c.meta[ref] = aclMeta{refs: 1}

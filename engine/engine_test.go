@@ -552,3 +552,31 @@ func BenchmarkGetChildrenWide(b *testing.B) {
 // new java.util.Random(0x1234L ^ 0xB3415C00L).nextBytes(new byte[16]) in hex,
 // printed by OpenJDK 17.
 const javaPasswordFor0x1234 = "3c18abe05b0e6182741d625d127c15b0"
+
+// TestApplyCopiesOutOfBuffers: decoded txns alias their buffer (a log
+// read buffer is reused record after record); Apply must keep copies.
+func TestApplyCopiesOutOfBuffers(t *testing.T) {
+	h := newHarness(t, Config{})
+	acl := []zk.ACL{{Perms: zk.PermAll, ID: zk.Id{Scheme: "digest", ID: "u:abc="}}}
+	txn := h.e.Prep(&Request{Session: h.sess, Op: zk.OpCreate, Body: &zk.CreateRequest{Path: "/alias", Data: []byte("data"), ACL: acl}, Time: 1})
+	buf := zk.AppendTxn(nil, txn)
+	dec, err := zk.DecodeTxn(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.e.Apply(&dec)
+	for i := range buf {
+		buf[i] = 'x'
+	}
+	data, _, err := h.e.GetData("/alias", []zk.Id{{Scheme: "digest", ID: "u:abc="}}, nil)
+	if err != nil || string(data) != "data" {
+		t.Fatalf("after the buffer was reused: %q, %v", data, err)
+	}
+	got, _, _ := h.e.GetACL("/alias", []zk.Id{{Scheme: "digest", ID: "u:abc="}})
+	if len(got) != 1 || got[0].ID.ID != "u:abc=" || got[0].ID.Scheme != "digest" {
+		t.Fatalf("ACL after the buffer was reused: %+v", got)
+	}
+	if kids, _, _ := h.e.GetChildren("/", nil, nil); len(kids) != 2 || kids[0] != "alias" {
+		t.Fatalf("children after the buffer was reused: %v", kids)
+	}
+}
