@@ -106,10 +106,6 @@ func startServer(t *testing.T, opts ...func(*server.Config)) string {
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
-	// Commit through a log whose durability is asynchronous, as the real
-	// txn log's group commit is, so every test also checks that nothing is
-	// answered, applied or watched before it is durable.
-	server.UseAsyncMemLog(s)
 	if err := s.Start(); err != nil {
 		t.Fatalf("server.Start: %v", err)
 	}

@@ -12,8 +12,9 @@
 // ZooKeeper's guarantee that a client sees a watch event before any reply
 // that reflects the change.
 //
-// NB: durability arrives with the txnlog; until then committed txns live in
-// memory only.
+// Writes are durable before they are answered: the core appends each txn
+// to the txn log in dataLogDir (txnlog, group commit) and applies it once
+// the log reports it synced. At start the log is replayed into the engine.
 package server
 
 import (
@@ -104,6 +105,11 @@ func (s *Server) Start() error {
 	}
 	s.started = true
 	s.start = time.Now()
+	if s.core.log == nil { // a test may have given its own
+		if err := s.openStorage(); err != nil {
+			return fmt.Errorf("server: %w", err)
+		}
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -112,6 +118,7 @@ func (s *Server) Start() error {
 	if err := s.net.Start(); err != nil {
 		close(s.stop)
 		s.wg.Wait()
+		s.core.log.Close()
 		return fmt.Errorf("server: %w", err)
 	}
 	s.lg.Info("serving", "clientPort", s.net.Addr().String(), "tickTime", s.cfg.TickTime,

@@ -3,6 +3,7 @@
 //
 //	paddock server [zoo.cfg]   serve (standalone on 127.0.0.1:2181 with data
 //	                           under ./paddock-data when no config is given)
+//	paddock log dump|verify    print or check the txn log
 //	paddock version            print the version
 package main
 
@@ -23,6 +24,7 @@ const usage = `usage: paddock <command> [arguments]
 
 commands:
   server [zoo.cfg]   run a server; with no config: standalone on 127.0.0.1:2181, data in ./paddock-data
+  log dump|verify    print or check the txn log ([-dir DATALOGDIR | zoo.cfg])
   version            print the version
 `
 
@@ -38,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "server":
 		return runServer(args[1:], stderr)
+	case "log":
+		return runLog(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "paddock %s\n", server.Version)
 		return 0
@@ -105,7 +109,6 @@ func runServer(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "paddock: %v\n", err)
 		return 1
 	}
-	lg.Warn("durability is not implemented yet: znodes and sessions live in memory and are lost when the server stops")
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	select {
