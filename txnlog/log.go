@@ -266,6 +266,10 @@ func (l *Log) recover(info *RecoveryInfo) ([]liveSegment, error) {
 			return nil, fmt.Errorf("txnlog: open %s: %w", path, err)
 		}
 		err = f.Sync()
+		if size, serr := f.Size(); serr == nil && err == nil {
+			// A dead process leaves its segment's preallocation behind.
+			releasePrealloc(f, size, path, l.lg)
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -636,7 +640,7 @@ func (l *Log) writeBatch(b []byte, first uint64) (bs batchSync, err error) {
 		return bs, fmt.Errorf("txnlog: write %s: %w", tmp, err)
 	}
 	path := filepath.Join(l.dir, segmentName(first))
-	old, oldPath := l.cur, l.curPath
+	old, oldPath, oldSize := l.cur, l.curPath, l.curSize
 	l.cur, l.curPath, l.curSize = f, path, int64(len(b))
 	// NB: the data is synced under the temporary name and only then renamed:
 	// the rename, once durable, publishes a complete header and batch.
@@ -652,6 +656,7 @@ func (l *Log) writeBatch(b []byte, first uint64) (bs batchSync, err error) {
 		}
 	}
 	if old != nil {
+		releasePrealloc(old, oldSize, oldPath, l.lg)
 		// Already synced by its last batch; a close error loses nothing.
 		if err := old.Close(); err != nil {
 			l.lg.Warn("txnlog: closing full segment", "file", oldPath, "err", err)
@@ -725,6 +730,7 @@ func (l *Log) Close() error {
 	l.prealloc.close()
 	var err error
 	if l.cur != nil {
+		releasePrealloc(l.cur, l.curSize, l.curPath, l.lg)
 		if cerr := l.cur.Close(); cerr != nil {
 			err = fmt.Errorf("txnlog: close %s: %w", l.curPath, cerr)
 		}
@@ -905,5 +911,16 @@ func (p *preallocator) close() {
 		p.ready.Close()
 		p.fs.Remove(p.readyName)
 		p.ready = nil
+	}
+}
+
+// releasePrealloc gives back the space preallocated past the end of a
+// segment that will not be written again: a segment is preallocated with
+// KEEP_SIZE, and truncating it to its own size frees the blocks past EOF
+// (ext4, xfs). Otherwise every finished segment, and every restart, would
+// keep PreAllocSize of disk until purged. Failure only costs space.
+func releasePrealloc(f File, size int64, path string, lg *slog.Logger) {
+	if err := f.Truncate(size); err != nil {
+		lg.Warn("txnlog: releasing preallocated space", "file", path, "err", err)
 	}
 }

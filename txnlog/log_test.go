@@ -778,3 +778,49 @@ func TestReadDirStopsOnCallbackError(t *testing.T) {
 		t.Fatalf("ReadDir = %v after %d records", err, n)
 	}
 }
+
+// TestFinishedSegmentsReleasePrealloc: a segment that will not be written
+// again gives back its preallocated space (on roll, on Close, and for the
+// segment a dead process left behind), so restarts do not pile up
+// PreAllocSize each.
+func TestFinishedSegmentsReleasePrealloc(t *testing.T) {
+	fs := newMemFS(t)
+	l, _ := openLog(t, fs, func(c *Config) { c.SegmentSize = 256 })
+	for i := uint64(1); i <= 40; i++ {
+		if err := l.Append(i, testData(i, 40)); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.WaitDurable(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A crash: the current segment keeps its preallocation on "disk".
+	crashed := fs.Crash()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(fs *MemFS, when string) {
+		t.Helper()
+		names, err := fs.ReadDir(testDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		segs := 0
+		for _, n := range names {
+			if !strings.HasPrefix(n, "log.") {
+				continue
+			}
+			segs++
+			if p := fs.Preallocated(filepath.Join(testDir, n)); p != 0 {
+				t.Errorf("%s: %s keeps %d bytes preallocated", when, n, p)
+			}
+		}
+		if segs < 2 {
+			t.Fatalf("%s: %d segments, want a roll", when, segs)
+		}
+	}
+	check(fs, "after Close")
+	l2, _ := openLog(t, crashed, func(c *Config) { c.SegmentSize = 256 })
+	check(crashed, "after recovering a crash")
+	l2.Close()
+}

@@ -378,6 +378,8 @@ func (f *memFile) Truncate(size int64) error {
 	if !f.writable || size < 0 {
 		return &os.PathError{Op: "truncate", Path: f.name, Err: fs.ErrInvalid}
 	}
+	// As ext4 and xfs do, a truncate frees the blocks reserved past EOF.
+	f.node.prealloc = 0
 	if size <= int64(len(f.node.data)) {
 		f.node.data = f.node.data[:size]
 		return nil
