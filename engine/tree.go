@@ -111,6 +111,7 @@ type Tree struct {
 	containers map[string]struct{}
 	ttls       map[string]struct{}
 	quotas     map[string]struct{} // paths with a zookeeper_limits node
+	dirty      map[string]struct{} // paths changed since the last Capture (nil: not tracking)
 	dataSize   int64
 	scratch    node // probe for lookups; owner goroutine only
 }
@@ -254,6 +255,15 @@ func ttlOwner(ttl int64) zk.SessionID { return zk.SessionID(ttlMask | ttl) }
 
 // ttlOf decodes the TTL of a TTL node's ephemeralOwner.
 func ttlOf(owner zk.SessionID) int64 { return int64(owner) & MaxTTL }
+
+// touch records that the node at p (or its absence) changed since the last
+// checkpoint capture. REQUIRES: p is owned by the tree (a node's path), not
+// a string aliasing a request or log buffer.
+func (t *Tree) touch(p string) {
+	if t.dirty != nil {
+		t.dirty[p] = struct{}{}
+	}
+}
 
 func (t *Tree) insert(n *node) {
 	t.nodes.ReplaceOrInsert(entry{n})
