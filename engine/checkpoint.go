@@ -136,3 +136,7 @@ func (e *Engine) FinishRestore(zxid zk.Zxid, sessions map[zk.SessionID]int32) {
 	e.SetLastZxid(zxid)
 	e.tree.dirty = make(map[string]struct{})
 }
+
+// ForgetCaptures makes the next Capture full: for when the changes of an
+// earlier capture never reached the store (its write failed).
+func (e *Engine) ForgetCaptures() { e.tree.dirty = nil }
