@@ -77,6 +77,7 @@ type core struct {
 	inflight []pending // txns appended, not yet applied, in zxid order
 	buf      []byte    // txn encoding scratch
 	failed   bool
+	cp       *checkpointer // nil: no checkpoint store (tests with an injected log)
 }
 
 func newCore(s *Server) *core {
@@ -105,6 +106,12 @@ func (k *core) run(stop <-chan struct{}) {
 	defer tick.Stop()
 	sweep := time.NewTicker(k.s.containerInterval())
 	defer sweep.Stop()
+	var purge <-chan time.Time
+	if iv := k.s.cfg.PurgeInterval; iv > 0 && k.cp != nil {
+		t := time.NewTicker(iv)
+		defer t.Stop()
+		purge = t.C
+	}
 	for {
 		select {
 		case it := <-k.in:
@@ -119,6 +126,10 @@ func (k *core) run(stop <-chan struct{}) {
 			k.expireSessions(now.UnixMilli())
 		case now := <-sweep.C:
 			k.sweepContainers(now.UnixMilli())
+		case d := <-k.checkpointDone():
+			k.checkpointed(d)
+		case <-purge:
+			k.purge()
 		case <-stop:
 			return
 		}

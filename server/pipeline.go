@@ -92,6 +92,7 @@ func (k *core) applyDurable(index uint64) {
 		if p.done != nil {
 			p.done(res)
 		}
+		k.countApplied()
 	}
 }
 

@@ -1,13 +1,16 @@
 package server_test
 
 import (
+	"fmt"
 	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 
 	"github.com/paddockdb/paddock/server"
+	"github.com/paddockdb/paddock/snapshot"
 	wire "github.com/paddockdb/paddock/zk"
 )
 
@@ -101,5 +104,80 @@ func TestRestartKeepsEverything(t *testing.T) {
 	got, _, err := zc.Get("/app")
 	if err != nil || string(got) != "v2" {
 		t.Fatalf("go-zookeeper get: %q %v", got, err)
+	}
+}
+
+// TestCheckpointRecoveryAndPurge: with a small snapCount the server writes
+// checkpoints in the background; a restart loads the last one and replays
+// only the log after it; autopurge removes log segments older than the
+// retained checkpoints.
+func TestCheckpointRecoveryAndPurge(t *testing.T) {
+	if realZK() {
+		t.Skip("restarts an in-process server")
+	}
+	dir := t.TempDir()
+	start := func() (*server.Server, string) {
+		cfg := server.DefaultConfig()
+		cfg.ClientPort = 0
+		cfg.ClientPortAddress = "127.0.0.1"
+		cfg.DataDir, cfg.DataLogDir = filepath.Join(dir, "data"), filepath.Join(dir, "log")
+		cfg.TickTime = testTick
+		cfg.MinSessionTimeout, cfg.MaxSessionTimeout = testMinSession, testMaxSession
+		cfg.SnapCount = 20
+		cfg.PurgeInterval = 100 * time.Millisecond
+		s, err := server.New(cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return s, s.Addr().String()
+	}
+	want := map[string]string{}
+	for round := range 6 {
+		s, addr := start()
+		c := rawDial(t, addr, 4*time.Second)
+		// What earlier rounds wrote is there.
+		for p, v := range want {
+			if code, data, _ := c.getData(p, false); code != 0 || string(data) != v {
+				t.Fatalf("round %d: %s = %q (%v), want %q", round, p, data, code, v)
+			}
+		}
+		for i := range 30 {
+			p := fmt.Sprintf("/r%d-%d", round, i%7)
+			v := fmt.Sprintf("v%d", i)
+			if _, ok := want[p]; !ok {
+				c.createErr(p, []byte(v), openACL, 0)
+			} else {
+				c.setData(p, []byte(v), -1)
+			}
+			want[p] = v
+		}
+		c.closeSession()
+		time.Sleep(300 * time.Millisecond) // a checkpoint and a purge run
+		s.Close()
+	}
+	st, err := snapshot.Open(snapshot.Config{Dir: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := st.Meta()
+	st.Close()
+	if meta.Zxid == 0 || meta.Checkpoints < 5 {
+		t.Fatalf("checkpoints: %+v", meta)
+	}
+	segs, _ := filepath.Glob(filepath.Join(dir, "log", "log.*"))
+	if len(segs) >= 6 {
+		t.Fatalf("no segment was purged: %v", segs)
+	}
+	// Everything is there after a last restart.
+	s, addr := start()
+	defer s.Close()
+	c := rawDial(t, addr, 4*time.Second)
+	for p, v := range want {
+		if code, data, _ := c.getData(p, false); code != 0 || string(data) != v {
+			t.Fatalf("final: %s = %q (%v), want %q", p, data, code, v)
+		}
 	}
 }

@@ -119,6 +119,7 @@ func (s *Server) Start() error {
 		close(s.stop)
 		s.wg.Wait()
 		s.core.log.Close()
+		s.core.closeStorage()
 		return fmt.Errorf("server: %w", err)
 	}
 	s.lg.Info("serving", "clientPort", s.net.Addr().String(), "tickTime", s.cfg.TickTime,
@@ -148,6 +149,9 @@ func (s *Server) Close() error {
 		if lerr := s.core.log.Close(); err == nil {
 			err = lerr
 		}
+	}
+	if serr := s.core.closeStorage(); err == nil {
+		err = serr
 	}
 	return err
 }

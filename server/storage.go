@@ -1,29 +1,48 @@
 package server
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/paddockdb/paddock/snapshot"
 	"github.com/paddockdb/paddock/txnlog"
 	"github.com/paddockdb/paddock/zk"
 )
 
-// openStorage opens the txn log in dataLogDir, replays it into the engine
-// and makes it the core's log. Sessions found in the log are tracked anew
-// from now: they expire after their timeout unless their clients re-attach.
-//
-// NB: until checkpoints land, recovery replays the whole log.
+// openStorage recovers the server's state and makes the txn log its
+// write-ahead log: it opens the checkpoint store in dataDir and loads the
+// last checkpoint, then opens the txn log in dataLogDir and replays the
+// records after the checkpoint's zxid. Sessions found are tracked anew from
+// now: they expire after their timeout unless their clients re-attach.
 func (s *Server) openStorage() error {
 	k := s.core
-	dir := s.cfg.DataLogDir
-	if dir == "" {
-		dir = s.cfg.DataDir
+	dataDir, logDir := s.cfg.DataDir, s.cfg.DataLogDir
+	if logDir == "" {
+		logDir = dataDir
 	}
-	if s.cfg.ForceSync == false {
+	if err := checkDirs(dataDir, logDir); err != nil {
+		return err
+	}
+	if !s.cfg.ForceSync {
 		s.lg.Warn("forceSync=no: writes are acknowledged before they are on disk; a crash or power loss can lose acknowledged writes")
 	}
-	lg, info, err := txnlog.Open(txnlog.Config{
-		Dir:          dir,
+	start := time.Now()
+	store, err := snapshot.Open(snapshot.Config{Dir: dataDir, Logger: s.lg})
+	if err != nil {
+		return err
+	}
+	zxid, err := store.Load(k.eng)
+	if err != nil {
+		store.Close()
+		return fmt.Errorf("loading the checkpoint in %s: %w (run `paddock snap verify`)", dataDir, err)
+	}
+	loaded := time.Since(start)
+	log, info, err := txnlog.Open(txnlog.Config{
+		Dir:          logDir,
 		Logger:       s.lg,
 		PreAllocSize: s.cfg.PreAllocSize,
 		NoSync:       !s.cfg.ForceSync,
@@ -31,15 +50,21 @@ func (s *Server) openStorage() error {
 		OnDurable:    k.dur.report,
 	})
 	if err != nil {
+		store.Close()
 		return err
 	}
 	if info.TornTail {
 		s.lg.Warn("txn log: a torn write at the end of the log was cut off (it was never acknowledged)",
 			"file", info.TruncatedFile, "offset", info.TruncatedAt, "copy", info.BrokenCopy)
 	}
-	start := time.Now()
+	if zxid > 0 && info.Records > 0 && info.FirstIndex > uint64(zxid)+1 {
+		// Zxids may have gaps, so this is only a hint, but a log that
+		// starts well after the checkpoint usually lost its head.
+		s.lg.Warn("txn log starts after the checkpoint: records may be missing",
+			"checkpoint", zxid.String(), "firstRecord", zk.Zxid(info.FirstIndex).String())
+	}
 	n := 0
-	err = lg.Replay(0, func(index uint64, data []byte) error {
+	err = log.Replay(uint64(zxid), func(index uint64, data []byte) error {
 		txn, err := zk.DecodeTxn(data)
 		if err != nil {
 			return fmt.Errorf("txn log: record %#x: %w", index, err)
@@ -49,15 +74,50 @@ func (s *Server) openStorage() error {
 		return nil
 	})
 	if err != nil {
-		lg.Close()
+		log.Close()
+		store.Close()
 		return err
 	}
 	now := time.Now().UnixMilli()
 	for id, timeout := range k.eng.Sessions() {
 		k.tracker.Add(id, int64(timeout), now)
 	}
-	s.lg.Info("txn log replayed", "dir", dir, "txns", n, "lastZxid", k.eng.LastZxid().String(),
+	s.lg.Info("recovered", "dataDir", dataDir, "dataLogDir", logDir,
+		"checkpoint", zxid.String(), "checkpointNodes", store.Meta().Nodes, "loadTook", loaded,
+		"replayedTxns", n, "lastZxid", k.eng.LastZxid().String(),
 		"sessions", len(k.eng.Sessions()), "took", time.Since(start))
-	k.log = lg
+	k.log = log
+	k.cp = &checkpointer{
+		store: store, log: log,
+		every: snapEvery(s.cfg.SnapCount),
+		since: n, // what was replayed is not in the store yet
+		done:  make(chan checkpointDone, 1),
+	}
+	if zxid > 0 {
+		k.cp.history = []zk.Zxid{zxid}
+	}
+	return nil
+}
+
+// checkDirs refuses dataDir and dataLogDir that look swapped: checkpoint
+// store in the log directory or log segments in the data directory (when
+// they are different directories), as ZooKeeper's
+// FileTxnSnapLog.checkLogDir/checkSnapDir do.
+func checkDirs(dataDir, logDir string) error {
+	if filepath.Clean(dataDir) == filepath.Clean(logDir) {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(logDir, snapshot.StoreDir)); err == nil {
+		return fmt.Errorf("dataLogDir %s holds a checkpoint store (%s): are dataDir and dataLogDir swapped?", logDir, snapshot.StoreDir)
+	}
+	ents, err := os.ReadDir(dataDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "log.") {
+			return fmt.Errorf("dataDir %s holds txn log segments (%s): are dataDir and dataLogDir swapped?", dataDir, e.Name())
+		}
+	}
 	return nil
 }
