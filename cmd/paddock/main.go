@@ -4,6 +4,8 @@
 //	paddock server [zoo.cfg]   serve (standalone on 127.0.0.1:2181 with data
 //	                           under ./paddock-data when no config is given)
 //	paddock log dump|verify    print or check the txn log
+//	paddock snap ...           print, check, export or import checkpoints
+//	paddock purge              remove log segments the checkpoint covers
 //	paddock version            print the version
 package main
 
@@ -25,6 +27,9 @@ const usage = `usage: paddock <command> [arguments]
 commands:
   server [zoo.cfg]   run a server; with no config: standalone on 127.0.0.1:2181, data in ./paddock-data
   log dump|verify    print or check the txn log ([-dir DATALOGDIR | zoo.cfg])
+  snap dump|verify|export|import
+                     print, check, export or import the checkpoint store
+  purge              remove txn log segments covered by the last checkpoint
   version            print the version
 `
 
@@ -42,6 +47,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServer(args[1:], stderr)
 	case "log":
 		return runLog(args[1:], stdout, stderr)
+	case "snap":
+		return runSnap(args[1:], stdout, stderr)
+	case "purge":
+		return runPurge(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "paddock %s\n", server.Version)
 		return 0
