@@ -85,6 +85,10 @@ func (k *core) checkpointed(d checkpointDone) {
 	}
 	cp.history = append(cp.history, d.zxid)
 	k.s.lg.Info("checkpoint written", "zxid", d.zxid.String(), "changes", d.n, "took", d.took)
+	if cp.since >= cp.every {
+		// Enough txns were applied while this one was written.
+		k.checkpoint()
+	}
 }
 
 // purge removes log segments no longer needed: those before the oldest of
