@@ -2,7 +2,9 @@ package server
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -65,9 +67,21 @@ func (k *core) fourLetter(word string) (string, bool) {
 	case "envi":
 		return k.envi(), true
 	case "cons":
+		// ServerCnxn.dumpConnectionInfo, full form.
 		var b strings.Builder
 		for _, c := range k.s.net.Connections() {
-			fmt.Fprintf(&b, " %s[1](queued=0,recved=0,sent=0,sid=%s)\n", c.RemoteAddr(), c.SessionID())
+			st := c.Stats()
+			fmt.Fprintf(&b, " /%s[1](queued=%d,recved=%d,sent=%d", st.Remote, st.Outstanding, st.PacketsReceived, st.PacketsSent)
+			if st.SessionID != 0 {
+				fmt.Fprintf(&b, ",sid=%s,lop=%s,est=%d,to=%d", st.SessionID, st.LastOp, st.Established.UnixMilli(), st.SessionTimeout)
+				if st.LastCxid >= 0 {
+					fmt.Fprintf(&b, ",lcxid=%#x", st.LastCxid)
+				}
+				fmt.Fprintf(&b, ",lzxid=%s,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d", st.LastZxid,
+					st.LastResponse.UnixMilli(), st.LastLatency.Milliseconds(), st.MinLatency.Milliseconds(),
+					st.AvgLatency.Milliseconds(), st.MaxLatency.Milliseconds())
+			}
+			b.WriteString(")\n")
 		}
 		b.WriteString("\n")
 		return b.String(), true
@@ -76,7 +90,11 @@ func (k *core) fourLetter(word string) (string, bool) {
 		return fmt.Sprintf("%d connections watching %d paths\nTotal watches:%d\n",
 			ws.Watchers, ws.Paths, ws.Total), true
 	case "dirs":
-		return "datadir_size: 0\nlogdir_size: 0\n", true
+		logDir := k.s.cfg.DataLogDir
+		if logDir == "" {
+			logDir = k.s.cfg.DataDir
+		}
+		return fmt.Sprintf("datadir_size: %d\nlogdir_size: %d\n", dirSize(k.s.cfg.DataDir), dirSize(logDir)), true
 	case "crst", "srst":
 		k.lat = latency{}
 		if word == "crst" {
@@ -109,7 +127,8 @@ func (k *core) srvr(withClients bool) string {
 	if withClients {
 		b.WriteString("Clients:\n")
 		for _, c := range k.s.net.Connections() {
-			fmt.Fprintf(&b, " %s[1](queued=0,recved=0,sent=0)\n", c.RemoteAddr())
+			st := c.Stats() // the brief form of dumpConnectionInfo
+			fmt.Fprintf(&b, " /%s[1](queued=%d,recved=%d,sent=%d)\n", st.Remote, st.Outstanding, st.PacketsReceived, st.PacketsSent)
 		}
 		b.WriteString("\n")
 	}
@@ -190,4 +209,18 @@ func openFDs() int {
 		return -1
 	}
 	return len(ents)
+}
+
+// dirSize is the total size of the files under dir (the dirs word).
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }

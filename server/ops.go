@@ -90,7 +90,9 @@ func (k *core) drain(cl *client) {
 func (k *core) answer(cl *client, it *item) {
 	switch it.hdr.Type {
 	case zk.OpPing:
-		cl.conn.SendReply(zk.ReplyHeader{Xid: zk.XidPing, Zxid: k.eng.LastZxid()}, nil)
+		z := k.eng.LastZxid()
+		cl.conn.SendReply(zk.ReplyHeader{Xid: zk.XidPing, Zxid: z}, nil)
+		cl.conn.RecordResponse(int64(it.hdr.Xid), z, "PING", it.received, time.Now())
 		return
 	case zk.OpAuth:
 		k.auth(it, cl)
@@ -109,15 +111,30 @@ func (k *core) reply(it *item, code zk.Code, body zk.Record) {
 	if code != zk.CodeOK {
 		body = nil
 	}
-	it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: k.eng.LastZxid(), Err: code}, body)
-	k.lat.add(time.Since(it.received))
+	k.replyWithBody(it, code, body)
+}
+
+// lastOp is the short name cons prints for an op (FinalRequestProcessor's
+// lastOp).
+var lastOp = map[zk.OpCode]string{
+	zk.OpPing: "PING", zk.OpCreateSession: "SESS", zk.OpMulti: "MULT", zk.OpMultiRead: "MLTR",
+	zk.OpCreate: "CREA", zk.OpCreate2: "CREA", zk.OpCreateTTL: "CREA", zk.OpCreateContainer: "CREA",
+	zk.OpDelete: "DELE", zk.OpSetData: "SETD", zk.OpReconfig: "RECO", zk.OpSetACL: "SETA",
+	zk.OpCloseSession: "CLOS", zk.OpSync: "SYNC", zk.OpCheck: "CHEC", zk.OpExists: "EXIS",
+	zk.OpGetData: "GETD", zk.OpSetWatches: "SETW", zk.OpSetWatches2: "STW2", zk.OpAddWatch: "ADDW",
+	zk.OpGetACL: "GETA", zk.OpGetChildren: "GETC", zk.OpGetChildren2: "GETC",
+	zk.OpGetAllChildrenNumber: "GETACN", zk.OpCheckWatches: "CHKW", zk.OpRemoveWatches: "REMW",
+	zk.OpWhoAmI: "HOMI", zk.OpGetEphemerals: "GETE",
 }
 
 // replyWithBody is reply for the one answer that carries a body with an
 // error: a multiRead cut short by a non-read op.
 func (k *core) replyWithBody(it *item, code zk.Code, body zk.Record) {
-	it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: k.eng.LastZxid(), Err: code}, body)
-	k.lat.add(time.Since(it.received))
+	z := k.eng.LastZxid()
+	it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: z, Err: code}, body)
+	now := time.Now()
+	k.lat.add(now.Sub(it.received))
+	it.conn.RecordResponse(int64(it.hdr.Xid), z, lastOp[it.hdr.Type], it.received, now)
 }
 
 func codeOf(err error) zk.Code {

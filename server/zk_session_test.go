@@ -2,6 +2,10 @@ package server_test
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -329,4 +333,38 @@ func TestZKUnknownOpcode(t *testing.T) {
 		t.Fatalf("re-attach after an unknown op: %+v %v", x, err)
 	}
 	x.ping()
+}
+
+// TestFourLetterWordsReportLiveFigures: cons, stat and dirs print what the
+// connections and directories really hold, not placeholders.
+func TestFourLetterWordsReportLiveFigures(t *testing.T) {
+	if realZK() {
+		t.Skip("compares with in-process state")
+	}
+	addr := startServer(t)
+	c := rawDial(t, addr, 4*time.Second)
+	c.createErr("/fourletter", []byte("x"), openACL, 0)
+	c.ping()
+	word := func(w string) string {
+		t.Helper()
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.Write([]byte(w))
+		out, _ := io.ReadAll(conn)
+		return string(out)
+	}
+	cons := word("cons")
+	if !strings.Contains(cons, fmt.Sprintf("sid=0x%x", c.Connect.SessionID)) || !strings.Contains(cons, "lop=PING") ||
+		strings.Contains(cons, "recved=0,") {
+		t.Fatalf("cons:\n%s", cons)
+	}
+	if dirs := word("dirs"); !strings.Contains(dirs, "logdir_size: ") || strings.Contains(dirs, "logdir_size: 0\n") {
+		t.Fatalf("dirs:\n%s", dirs)
+	}
+	if st := word("stat"); !strings.Contains(st, "Mode: standalone") || !strings.Contains(st, "Clients:") {
+		t.Fatalf("stat:\n%s", st)
+	}
 }
