@@ -580,3 +580,27 @@ func TestApplyCopiesOutOfBuffers(t *testing.T) {
 		t.Fatalf("children after the buffer was reused: %v", kids)
 	}
 }
+
+// TestQuotaPathOwned: the quota path kept by the tree must not alias the
+// txn's buffer (a log reader reuses it).
+func TestQuotaPathOwned(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.create("/qp", "", zk.ModePersistent)
+	h.create("/zookeeper/quota/qp", "", zk.ModePersistent)
+	txn := h.e.Prep(&Request{Session: h.sess, Op: zk.OpCreate, Body: &zk.CreateRequest{Path: "/zookeeper/quota/qp/zookeeper_limits", Data: []byte("count=5,bytes=-1"), ACL: zk.OpenACLUnsafe()}, Time: 1})
+	buf := zk.AppendTxn(nil, txn)
+	dec, err := zk.DecodeTxn(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.e.Apply(&dec)
+	for i := range buf {
+		buf[i] = 'x'
+	}
+	h.create("/zookeeper/quota/qp/zookeeper_stats", "count=0,bytes=0", zk.ModePersistent)
+	h.create("/qp/child", "abc", zk.ModePersistent)
+	data, _, _ := h.e.GetData("/zookeeper/quota/qp/zookeeper_stats", nil, nil)
+	if string(data) != "count=2,bytes=3" {
+		t.Fatalf("quota stats after the buffer was reused: %q", data)
+	}
+}

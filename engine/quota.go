@@ -177,7 +177,9 @@ func (e *Engine) quotaCreated(path, parent, name string, dataLen int) {
 	if strings.HasPrefix(parent, QuotaZookeeper) {
 		switch name {
 		case QuotaLimitNode:
-			e.tree.quotas[quotaRoot(parent)] = struct{}{}
+			// Clone: parent may alias the txn's buffer, which a log
+			// reader reuses.
+			e.tree.quotas[strings.Clone(quotaRoot(parent))] = struct{}{}
 		case QuotaStatNode:
 			root := quotaRoot(parent)
 			c, b := e.subtreeCounts(root)
