@@ -18,6 +18,7 @@ var allowed = map[string][]string{
 	"engine":   {"zk"},
 	"txnlog":   {"zk"},
 	"snapshot": {"engine", "zk"},
+	"zkimport": {"engine", "zk"},
 	"quorum":   {"txnlog", "zk"},
 	"net/":     {"zk", "net/"},
 	"bench":    {"zk", "server", "net/", "engine", "txnlog", "snapshot", "quorum"},

@@ -6,6 +6,7 @@
 //	paddock log dump|verify    print or check the txn log
 //	paddock snap ...           print, check, export or import checkpoints
 //	paddock purge              remove log segments the checkpoint covers
+//	paddock import-zk ...      build a dataDir from an Apache ZooKeeper one
 //	paddock version            print the version
 package main
 
@@ -30,6 +31,8 @@ commands:
   snap dump|verify|export|import
                      print, check, export or import the checkpoint store
   purge              remove txn log segments covered by the last checkpoint
+  import-zk --snap-dir ZK_DATADIR [--log-dir ZK_DATALOGDIR] --out DATADIR [--log-out DATALOGDIR]
+                     build a new dataDir from Apache ZooKeeper 3.5-3.9's snapshots and logs
   version            print the version
 `
 
@@ -51,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSnap(args[1:], stdout, stderr)
 	case "purge":
 		return runPurge(args[1:], stdout, stderr)
+	case "import-zk":
+		return runImportZK(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "paddock %s\n", server.Version)
 		return 0
