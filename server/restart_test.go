@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,5 +180,45 @@ func TestCheckpointRecoveryAndPurge(t *testing.T) {
 		if code, data, _ := c.getData(p, false); code != 0 || string(data) != v {
 			t.Fatalf("final: %s = %q (%v), want %q", p, data, code, v)
 		}
+	}
+}
+
+// TestDirsOfDifferentDatabasesRefused: a dataDir and a dataLogDir that
+// belong to different databases, or look swapped, are refused at start.
+func TestDirsOfDifferentDatabasesRefused(t *testing.T) {
+	if realZK() {
+		t.Skip("starts in-process servers")
+	}
+	base := t.TempDir()
+	try := func(data, log string) error {
+		cfg := server.DefaultConfig()
+		cfg.ClientPort, cfg.ClientPortAddress = 0, "127.0.0.1"
+		cfg.DataDir, cfg.DataLogDir = data, log
+		s, err := server.New(cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		if err := s.Start(); err != nil {
+			return err
+		}
+		return s.Close()
+	}
+	a, b := filepath.Join(base, "a"), filepath.Join(base, "b")
+	if err := try(a+"/data", a+"/log"); err != nil {
+		t.Fatal(err)
+	}
+	if err := try(b+"/data", b+"/log"); err != nil {
+		t.Fatal(err)
+	}
+	if err := try(a+"/data", a+"/log"); err != nil {
+		t.Fatalf("restart on the same dirs: %v", err)
+	}
+	err := try(a+"/data", b+"/log")
+	if err == nil || !strings.Contains(err.Error(), "different databases") {
+		t.Fatalf("mixed dirs: %v", err)
+	}
+	err = try(a+"/log", a+"/data")
+	if err == nil || !strings.Contains(err.Error(), "swapped") {
+		t.Fatalf("swapped dirs: %v", err)
 	}
 }

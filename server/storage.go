@@ -35,6 +35,10 @@ func (s *Server) openStorage() error {
 	if err != nil {
 		return err
 	}
+	if err := checkDBID(logDir, store.Meta().DBID.String()); err != nil {
+		store.Close()
+		return fmt.Errorf("%w: dataDir %s and dataLogDir %s belong to different databases", err, dataDir, logDir)
+	}
 	zxid, err := store.Load(k.eng)
 	if err != nil {
 		store.Close()
@@ -120,4 +124,57 @@ func checkDirs(dataDir, logDir string) error {
 		}
 	}
 	return nil
+}
+
+// dbidFile names the file in dataLogDir that records which checkpoint store
+// (by its DBID) the log belongs to.
+const dbidFile = "paddock.dbid"
+
+var errDBIDMismatch = errors.New("the txn log belongs to another database")
+
+// checkDBID ties the log directory to the checkpoint store: the first start
+// records the store's id in dataLogDir (written, synced, renamed, directory
+// synced); later starts refuse a log directory recorded for another store,
+// so a dataDir restored from elsewhere is never replayed against the wrong
+// log.
+func checkDBID(logDir, dbid string) error {
+	path := filepath.Join(logDir, dbidFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if got := strings.TrimSpace(string(b)); got != dbid {
+			return fmt.Errorf("%w (log: %s, store: %s)", errDBIDMismatch, got, dbid)
+		}
+		return nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(dbid + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(logDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
