@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/paddockdb/paddock/server"
 	"github.com/paddockdb/paddock/txnlog"
 	"github.com/paddockdb/paddock/zk"
 )
@@ -34,22 +33,16 @@ func runLog(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	if *dir == "" {
-		switch fs.NArg() {
-		case 0:
-			*dir = server.DefaultConfig().DataLogDir
-		case 1:
-			cfg, _, err := server.LoadConfig(fs.Arg(0))
-			if err != nil {
-				fmt.Fprintf(stderr, "paddock: %v\n", err)
-				return 1
-			}
-			*dir = cfg.DataLogDir
-		default:
-			fmt.Fprint(stderr, logUsage)
-			return 2
-		}
+	// -dir names the log directory itself; a zoo.cfg gives its dataLogDir.
+	_, logDir, rest, err := dirs(fs, *dir, *dir)
+	if err != nil {
+		return fail(stderr, err)
 	}
+	if len(rest) != 0 {
+		fmt.Fprint(stderr, logUsage)
+		return 2
+	}
+	*dir = logDir
 	switch verb {
 	case "dump":
 		err := txnlog.ReadDir(txnlog.OSFS(), *dir, func(seg string, off int64, index uint64, data []byte) error {
