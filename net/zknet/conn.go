@@ -234,19 +234,9 @@ func appendReplyHeader(b []byte, h zk.ReplyHeader) []byte {
 	return zk.AppendInt32(b, int32(h.Err))
 }
 
-// sendRaw queues unframed bytes (four-letter-word output).
-func (c *Conn) sendRaw(s string) {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return
-	}
-	wasEmpty := len(c.out) == 0
-	c.out = append(c.out, s...)
-	over := len(c.out) > c.srv.cfg.MaxPendingOutput
-	c.mu.Unlock()
-	c.queued(wasEmpty, over)
-}
+// sendRaw queues unframed bytes (four-letter-word output): Send does not
+// care about framing.
+func (c *Conn) sendRaw(s string) { c.Send([]byte(s)) }
 
 // queued finishes a send: counts the packet and wakes the writer.
 //
