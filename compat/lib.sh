@@ -39,7 +39,9 @@ clientPort=$port
 clientPortAddress=127.0.0.1
 4lw.commands.whitelist=*
 extendedTypesEnabled=true
-admin.enableServer=false
+admin.enableServer=${ZK_ADMIN_ENABLE:-false}
+admin.serverAddress=127.0.0.1
+admin.serverPort=${ZK_ADMIN_PORT:-8080}
 CFG
 }
 

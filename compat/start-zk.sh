@@ -40,6 +40,12 @@ log4j.appender.FILE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L] - 
 LOG4J
 
 CP="$DIR/conf:$ZK_JAR:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar"
+# The AdminServer (ZK_ADMIN_ENABLE=true) needs Jetty and Jackson, which Debian
+# ships but does not put on ZooKeeper's class path.
+for j in jetty9-server jetty9-servlet jetty9-http jetty9-io jetty9-util jetty9-util-ajax \
+  jetty9-security servlet-api jackson-core jackson-databind jackson-annotations; do
+  if [ -f "/usr/share/java/$j.jar" ]; then CP="$CP:/usr/share/java/$j.jar"; fi
+done
 # setsid: the server does not belong to the caller's process group / terminal,
 # so a Ctrl-C in the caller does not kill it behind the harness's back.
 setsid "$JAVA" -Xmx"${ZK_HEAP:-512m}" -XX:+UseSerialGC -Dfile.encoding=UTF-8 \

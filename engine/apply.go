@@ -226,7 +226,7 @@ func (e *Engine) setData(path string, data []byte, version int32, zxid zk.Zxid, 
 		return Result{Err: zk.CodeNoNode}
 	}
 	old := len(n.data)
-	e.tree.dataSize += int64(len(data) - old)
+	e.tree.dataSize += int64(len(data)-old) * e.tree.dataWeight(n)
 	n.data = cloneData(data)
 	e.tree.touch(n.path)
 	n.mtime = time

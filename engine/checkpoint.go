@@ -95,12 +95,11 @@ func (e *Engine) Restore(r NodeRecord) error {
 		n = &node{path: strings.Clone(r.Path)}
 		t.insert(n)
 	} else {
-		t.dataSize -= int64(len(n.path) + len(n.data))
+		t.dataSize -= int64(len(n.data)) * t.dataWeight(n)
 		t.acls.Release(n.acl)
-		t.dataSize += int64(len(n.path))
 	}
 	n.data = cloneData(r.Data)
-	t.dataSize += int64(len(n.data))
+	t.dataSize += int64(len(n.data)) * t.dataWeight(n)
 	n.acl = t.acls.Intern(r.ACL)
 	n.czxid, n.mzxid, n.pzxid = r.Czxid, r.Mzxid, r.Pzxid
 	n.ctime, n.mtime = r.Ctime, r.Mtime

@@ -435,6 +435,12 @@ func TestSessionTracker(t *testing.T) {
 	if got := tr.Expired(1299); len(got) != 0 {
 		t.Fatalf("expired early: %v", got)
 	}
+	tr.Add(3, 250, 1000)
+	want := []ExpiryBucket{{1300, []zk.SessionID{1, 3}}, {2100, []zk.SessionID{2}}}
+	if got := tr.Buckets(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Buckets() = %v, want %v", got, want)
+	}
+	tr.Remove(3)
 	tr.Touch(2, 1200)
 	if got := tr.Expired(1300); !reflect.DeepEqual(got, []zk.SessionID{1}) {
 		t.Fatalf("expired at 1300: %v", got)
@@ -602,5 +608,33 @@ func TestQuotaPathOwned(t *testing.T) {
 	data, _, _ := h.e.GetData("/zookeeper/quota/qp/zookeeper_stats", nil, nil)
 	if string(data) != "count=2,bytes=3" {
 		t.Fatalf("quota stats after the buffer was reused: %q", data)
+	}
+}
+
+// TestApproximateDataSize: ZooKeeper's figure sums the path and data
+// lengths of its node map, which holds the root under "" and "/": a fresh
+// tree is 44 (1 + "/zookeeper" + "/zookeeper/quota" + "/zookeeper/config")
+// and the root's data counts twice.
+func TestApproximateDataSize(t *testing.T) {
+	h := newHarness(t, Config{})
+	size := func() int64 { return h.e.Tree().ApproximateDataSize() }
+	if got := size(); got != 44 {
+		t.Fatalf("fresh tree: %d, want 44", got)
+	}
+	h.create("/g", "hello", zk.ModePersistent)
+	if got := size(); got != 44+2+5 {
+		t.Fatalf("after /g: %d, want 51", got)
+	}
+	if _, code := h.do(zk.OpSetData, &zk.SetDataRequest{Path: "/", Data: []byte("abc"), Version: -1}); code != zk.CodeOK {
+		t.Fatal(code)
+	}
+	if got := size(); got != 51+6 {
+		t.Fatalf("after 3 bytes on the root: %d, want 57", got)
+	}
+	if _, code := h.do(zk.OpDelete, &zk.DeleteRequest{Path: "/g", Version: -1}); code != zk.CodeOK {
+		t.Fatal(code)
+	}
+	if got := size(); got != 50 {
+		t.Fatalf("after deleting /g: %d, want 50", got)
 	}
 }

@@ -148,7 +148,7 @@ func (e *Engine) checkQuota(path string, bytesDiff, countDiff int64) error {
 }
 
 func (e *Engine) setNodeDataInPlace(n *node, data []byte) {
-	e.tree.dataSize += int64(len(data) - len(n.data))
+	e.tree.dataSize += int64(len(data)-len(n.data)) * e.tree.dataWeight(n)
 	n.data = data
 	e.tree.touch(n.path)
 }

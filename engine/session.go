@@ -1,6 +1,11 @@
 package engine
 
-import "github.com/paddockdb/paddock/zk"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/paddockdb/paddock/zk"
+)
 
 // SessionTracker decides when sessions expire, as ZooKeeper's
 // SessionTrackerImpl with its ExpiryQueue: each touch moves a session's
@@ -127,3 +132,29 @@ func (t *SessionTracker) Timeout(s zk.SessionID) (int64, bool) {
 
 // Len returns how many sessions are tracked.
 func (t *SessionTracker) Len() int { return len(t.timeout) }
+
+// ExpiryBucket is one deadline of the tracker and the sessions due then,
+// as ZooKeeper's ExpiryQueue dumps them (dump, the admin command dump).
+type ExpiryBucket struct {
+	Deadline int64 // ms
+	Sessions []zk.SessionID
+}
+
+// Buckets returns the tracker's non-empty deadlines in time order, each
+// with its sessions in id order.
+func (t *SessionTracker) Buckets() []ExpiryBucket {
+	out := make([]ExpiryBucket, 0, len(t.buckets))
+	for d, set := range t.buckets {
+		if len(set) == 0 {
+			continue
+		}
+		b := ExpiryBucket{Deadline: d, Sessions: make([]zk.SessionID, 0, len(set))}
+		for s := range set {
+			b.Sessions = append(b.Sessions, s)
+		}
+		slices.Sort(b.Sessions)
+		out = append(out, b)
+	}
+	slices.SortFunc(out, func(a, b ExpiryBucket) int { return cmp.Compare(a.Deadline, b.Deadline) })
+	return out
+}

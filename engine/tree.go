@@ -141,7 +141,11 @@ func NewTree() *Tree {
 		}
 		t.nodes.ReplaceOrInsert(entry{n})
 		t.lookup(parentOf(p)).numChildren++
+		t.dataSize += int64(len(p))
 	}
+	// ZooKeeper's node map holds the root under "" and "/": its path
+	// counts once (1 byte), its data twice (see rootDataSize).
+	t.dataSize++
 	return t
 }
 
@@ -170,7 +174,17 @@ func (t *Tree) NodeCount() int { return t.nodes.Len() + 2 }
 
 // ApproximateDataSize is the sum of path and data lengths, as ZooKeeper's
 // DataTree.approximateDataSize.
+// A fresh tree's is 44, as ZooKeeper's.
 func (t *Tree) ApproximateDataSize() int64 { return t.dataSize }
+
+// dataWeight is how many times n's data counts in ApproximateDataSize:
+// twice for the root, which ZooKeeper's node map holds under two keys.
+func (t *Tree) dataWeight(n *node) int64 {
+	if n == t.root {
+		return 2
+	}
+	return 1
+}
 
 // children returns the sorted names of p's children.
 func (t *Tree) children(p string) []string {

@@ -84,6 +84,12 @@ func (k *core) checkpointed(d checkpointDone) {
 		return
 	}
 	cp.history = append(cp.history, d.zxid)
+	k.stats.checkpoints++
+	k.stats.snapshot.addDuration(d.took)
+	k.lastCheckpoint, k.lastCheckpointAt = d.zxid, time.Now()
+	if k.s.metrics != nil {
+		k.s.metrics.ObserveCheckpoint(d.took)
+	}
 	k.s.lg.Info("checkpoint written", "zxid", d.zxid.String(), "changes", d.n, "took", d.took)
 	if cp.since >= cp.every {
 		// Enough txns were applied while this one was written.

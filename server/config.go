@@ -195,6 +195,9 @@ type Config struct {
 	SecureClientPort int
 	// SecureClientPortAddress is secureClientPortAddress, "" for all interfaces.
 	SecureClientPortAddress string
+	// Text is the configuration file as read (the admin command
+	// initial_configuration); "" when the Config was built in code.
+	Text string
 	// ClientPortListenBacklog is clientPortListenBacklog, the listen(2)
 	// backlog; -1 (default) leaves it to the system.
 	ClientPortListenBacklog int
@@ -433,10 +436,15 @@ func fileDefaults() Config {
 //
 // ParseConfig does not open dynamicConfigFile; LoadConfig does.
 func ParseConfig(r io.Reader) (cfg Config, warnings []string, err error) {
-	p, err := parse(r, "zoo.cfg")
+	text, err := io.ReadAll(r)
+	if err != nil {
+		return Config{}, nil, fmt.Errorf("server: reading config: %w", err)
+	}
+	p, err := parse(bytes.NewReader(text), "zoo.cfg")
 	if err != nil {
 		return Config{}, p.warnings, err
 	}
+	p.cfg.Text = string(text)
 	if err := p.validate(); err != nil {
 		return Config{}, p.warnings, err
 	}
@@ -446,15 +454,15 @@ func ParseConfig(r io.Reader) (cfg Config, warnings []string, err error) {
 // LoadConfig reads the zoo.cfg at path as ParseConfig does, with path in
 // messages, and then the dynamicConfigFile it names, if any.
 func LoadConfig(path string) (Config, []string, error) {
-	f, err := os.Open(path)
+	text, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, nil, fmt.Errorf("server: reading config: %w", err)
 	}
-	defer f.Close()
-	p, err := parse(f, path)
+	p, err := parse(bytes.NewReader(text), path)
 	if err != nil {
 		return Config{}, p.warnings, err
 	}
+	p.cfg.Text = string(text)
 	if dyn := p.cfg.DynamicConfigFile; dyn != "" {
 		if err := p.loadDynamic(dyn); err != nil {
 			return Config{}, p.warnings, err

@@ -106,6 +106,10 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("Raw = %v", f.Raw)
 	}
 	f.Raw = d.Raw
+	if f.Text != "dataDir=./paddock-data\nclientPort=2181\n" {
+		t.Errorf("Text = %q, want the file", f.Text)
+	}
+	f.Text = d.Text
 	if !reflect.DeepEqual(f, d) {
 		t.Errorf("parsed minimal file differs from DefaultConfig:\n%s\nvs\n%s", dumpConfig(f), dumpConfig(d))
 	}
@@ -809,11 +813,15 @@ func TestConfigSystemFiles(t *testing.T) {
 	}
 }
 
-// dumpConfig prints every field of c, one a line.
+// dumpConfig prints every field of c, one a line, but the file's text.
 func dumpConfig(c Config) string {
 	var b strings.Builder
+	c.Text = ""
 	v := reflect.ValueOf(c)
 	for i := range v.NumField() {
+		if v.Type().Field(i).Name == "Text" {
+			continue
+		}
 		fmt.Fprintf(&b, "%s = %+v\n", v.Type().Field(i).Name, v.Field(i).Interface())
 	}
 	return b.String()

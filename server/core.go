@@ -71,6 +71,11 @@ type core struct {
 	clients   map[*zknet.Conn]*client
 	bySession map[zk.SessionID]*client
 	lat       latency
+	stats     *opStats
+	traceMask int64 // get_trace_mask / set_trace_mask (ZooTrace's mask; Paddock does not trace)
+
+	lastCheckpoint   zk.Zxid   // the last durable checkpoint (last_snapshot)
+	lastCheckpointAt time.Time // and when it finished
 
 	log      wal // nil: in memory
 	dur      *durability
@@ -98,6 +103,8 @@ func newCore(s *Server) *core {
 		clients:   make(map[*zknet.Conn]*client),
 		bySession: make(map[zk.SessionID]*client),
 		dur:       newDurability(),
+		stats:     newOpStats(),
+		traceMask: defaultTraceMask,
 	}
 }
 
@@ -187,6 +194,7 @@ func remoteIP(a net.Addr) string {
 // createSession txn: the answer waits until it is durable and applied.
 func (k *core) connect(it *item) {
 	c, req := it.conn, it.connReq
+	k.stats.connectRequests++
 	answer := func(resp zk.ConnectResponse, keep bool, err error) {
 		it.reply <- connectResult{resp, keep, err}
 	}
@@ -266,6 +274,7 @@ func (k *core) closed(c *zknet.Conn) {
 func (k *core) expireSessions(now int64) {
 	for _, s := range k.tracker.Expired(now) {
 		to, _ := k.tracker.Timeout(s)
+		k.stats.sessionsExpired++
 		k.s.lg.Info(fmt.Sprintf("Expiring session %s, timeout of %dms exceeded", s, to), "session", s.String())
 		if cl := k.bySession[s]; cl != nil {
 			cl.conn.Close(fmt.Errorf("session %s expired", s))

@@ -5,8 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -15,30 +15,7 @@ import (
 // and mntr: the ZooKeeper release whose protocol it speaks, then Paddock's.
 const Version = "3.8.4-paddock-0.1.0"
 
-// latency tracks request latency for srvr/stat/mntr, in ms as ZooKeeper
-// prints it.
-type latency struct {
-	count             int64
-	total, minD, maxD time.Duration
-}
-
-func (l *latency) add(d time.Duration) {
-	if l.count == 0 || d < l.minD {
-		l.minD = d
-	}
-	if d > l.maxD {
-		l.maxD = d
-	}
-	l.total += d
-	l.count++
-}
-
-func (l *latency) avgMs() float64 {
-	if l.count == 0 {
-		return 0
-	}
-	return float64(l.total.Microseconds()) / 1000 / float64(l.count)
-}
+const buildDate = "2026-11-23 00:00 UTC"
 
 // containerInterval is how often empty containers and expired TTL nodes
 // are swept (znode.container.checkIntervalMs, default one minute).
@@ -50,38 +27,45 @@ func (s *Server) containerInterval() time.Duration {
 }
 
 // fourLetter answers a whitelisted four-letter word in ZooKeeper's format.
+// Each renders the same figures as the admin command of the same meaning
+// (commands.go), as text.
 func (k *core) fourLetter(word string) (string, bool) {
 	switch word {
 	case "ruok":
 		return "imok", true
+	case "isro":
+		return "rw", true
 	case "srvr":
 		return k.srvr(false), true
 	case "stat":
 		return k.srvr(true), true
-	case "isro":
-		return "rw", true
 	case "mntr":
-		return k.mntr(), true
-	case "conf":
-		return k.conf(), true
-	case "envi":
-		return k.envi(), true
-	case "cons":
-		// ServerCnxn.dumpConnectionInfo, full form.
 		var b strings.Builder
-		for _, c := range k.s.net.Connections() {
-			st := c.Stats()
-			fmt.Fprintf(&b, " /%s[1](queued=%d,recved=%d,sent=%d", st.Remote, st.Outstanding, st.PacketsReceived, st.PacketsSent)
-			if st.SessionID != 0 {
-				fmt.Fprintf(&b, ",sid=%s,lop=%s,est=%d,to=%d", st.SessionID, st.LastOp, st.Established.UnixMilli(), st.SessionTimeout)
-				if st.LastCxid >= 0 {
-					fmt.Fprintf(&b, ",lcxid=%#x", st.LastCxid)
-				}
-				fmt.Fprintf(&b, ",lzxid=%s,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d", st.LastZxid,
-					st.LastResponse.UnixMilli(), st.LastLatency.Milliseconds(), st.MinLatency.Milliseconds(),
-					st.AvgLatency.Milliseconds(), st.MaxLatency.Milliseconds())
-			}
-			b.WriteString(")\n")
+		k.monitor(func(key string, v any) {
+			b.WriteString("zk_")
+			b.WriteString(key)
+			b.WriteByte('\t')
+			b.WriteString(formatValue(v))
+			b.WriteByte('\n')
+		})
+		return b.String(), true
+	case "conf":
+		var b strings.Builder
+		for _, f := range k.conf4lw() {
+			fmt.Fprintf(&b, "%s=%s\n", f.Key, formatValue(f.Value))
+		}
+		return b.String(), true
+	case "envi":
+		var b strings.Builder
+		b.WriteString("Environment:\n")
+		for _, f := range environment() {
+			fmt.Fprintf(&b, "%s=%s\n", f.Key, formatValue(f.Value))
+		}
+		return b.String(), true
+	case "cons":
+		var b strings.Builder
+		for _, st := range k.connections() {
+			b.WriteString(consLine(st, true))
 		}
 		b.WriteString("\n")
 		return b.String(), true
@@ -89,36 +73,79 @@ func (k *core) fourLetter(word string) (string, bool) {
 		ws := k.eng.Watches().Summary()
 		return fmt.Sprintf("%d connections watching %d paths\nTotal watches:%d\n",
 			ws.Watchers, ws.Paths, ws.Total), true
+	case "wchc":
+		var b strings.Builder
+		for _, e := range k.watchesBySession() {
+			b.WriteString(e.session.String() + "\n")
+			for _, p := range e.paths {
+				b.WriteString("\t" + p + "\n")
+			}
+		}
+		b.WriteString("\n")
+		return b.String(), true
+	case "wchp":
+		var b strings.Builder
+		for _, e := range k.watchesByPath() {
+			b.WriteString(e.path + "\n")
+			for _, s := range e.sessions {
+				b.WriteString("\t" + s.String() + "\n")
+			}
+		}
+		b.WriteString("\n")
+		return b.String(), true
 	case "dirs":
-		logDir := k.s.cfg.DataLogDir
-		if logDir == "" {
-			logDir = k.s.cfg.DataDir
-		}
-		return fmt.Sprintf("datadir_size: %d\nlogdir_size: %d\n", dirSize(k.s.cfg.DataDir), dirSize(logDir)), true
-	case "crst", "srst":
-		k.lat = latency{}
-		if word == "crst" {
-			return "Connection stats reset.\n", true
-		}
+		d, l := k.dirSizes()
+		return fmt.Sprintf("datadir_size: %d\nlogdir_size: %d\n", d, l), true
+	case "crst":
+		k.resetConnectionStats()
+		return "Connection stats reset.\n", true
+	case "srst":
+		k.resetServerStats()
 		return "Server stats reset.\n", true
 	case "dump":
-		var b strings.Builder
-		b.WriteString("SessionTracker dump:\n")
-		fmt.Fprintf(&b, "Session Sets (%d):\n", k.tracker.Len())
-		b.WriteString("ephemeral nodes dump:\n")
-		sessions := k.eng.Sessions()
-		fmt.Fprintf(&b, "Sessions with Ephemerals (%d):\n", len(sessions))
-		ids := make([]string, 0, len(sessions))
-		for id := range sessions {
-			ids = append(ids, id.String())
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			b.WriteString(id + ":\n")
-		}
-		return b.String(), true
+		return k.dump(), true
 	}
 	return "", false
+}
+
+// formatValue prints a figure as ZooKeeper does in text: doubles with
+// Java's Double.toString.
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return javaDouble(x)
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// consLine is ServerCnxn.dumpConnectionInfo: the brief form for stat, the
+// full one for cons.
+func consLine(st connInfo, full bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, " /%s[%d](queued=%d,recved=%d,sent=%d", st.Remote, st.InterestOps, st.Outstanding,
+		st.PacketsReceived, st.PacketsSent)
+	if full && st.SessionID != 0 {
+		fmt.Fprintf(&b, ",sid=%s,lop=%s,est=%d,to=%d", st.SessionID, st.LastOp, st.Established.UnixMilli(), st.SessionTimeout)
+		if st.LastCxid >= 0 {
+			fmt.Fprintf(&b, ",lcxid=%#x", st.LastCxid)
+		}
+		fmt.Fprintf(&b, ",lzxid=%s,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d", st.LastZxid,
+			lastResponseMs(st.LastResponse), st.LastLatency.Milliseconds(), st.MinLatency.Milliseconds(),
+			st.AvgLatency.Milliseconds(), st.MaxLatency.Milliseconds())
+	}
+	b.WriteString(")\n")
+	return b.String()
+}
+
+func lastResponseMs(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 func (k *core) srvr(withClients bool) string {
@@ -126,80 +153,50 @@ func (k *core) srvr(withClients bool) string {
 	fmt.Fprintf(&b, "Zookeeper version: %s, built on %s\n", Version, buildDate)
 	if withClients {
 		b.WriteString("Clients:\n")
-		for _, c := range k.s.net.Connections() {
-			st := c.Stats() // the brief form of dumpConnectionInfo
-			fmt.Fprintf(&b, " /%s[1](queued=%d,recved=%d,sent=%d)\n", st.Remote, st.Outstanding, st.PacketsReceived, st.PacketsSent)
+		for _, st := range k.connections() {
+			b.WriteString(consLine(st, false))
 		}
 		b.WriteString("\n")
 	}
 	st := k.s.net.Stats()
-	fmt.Fprintf(&b, "Latency min/avg/max: %d/%.4f/%d\n", k.lat.minD.Milliseconds(), k.lat.avgMs(), k.lat.maxD.Milliseconds())
+	fmt.Fprintf(&b, "Latency min/avg/max: %d/%s/%d\n", k.lat.minD.Milliseconds(), javaDouble(k.lat.avgMs()), k.lat.maxD.Milliseconds())
 	fmt.Fprintf(&b, "Received: %d\n", st.PacketsReceived)
 	fmt.Fprintf(&b, "Sent: %d\n", st.PacketsSent)
 	fmt.Fprintf(&b, "Connections: %d\n", k.s.net.NumConnections())
-	fmt.Fprintf(&b, "Outstanding: %d\n", len(k.in)+len(k.inflight))
+	fmt.Fprintf(&b, "Outstanding: %d\n", k.outstanding())
 	fmt.Fprintf(&b, "Zxid: %s\n", k.eng.LastZxid())
-	b.WriteString("Mode: standalone\n")
+	fmt.Fprintf(&b, "Mode: %s\n", k.mode())
 	fmt.Fprintf(&b, "Node count: %d\n", k.eng.Tree().NodeCount())
 	return b.String()
 }
 
-const buildDate = "2026-11-23 00:00 UTC"
-
-func (k *core) mntr() string {
-	var b strings.Builder
-	st := k.s.net.Stats()
-	w := k.eng.Watches()
-	kv := func(key string, v any) { fmt.Fprintf(&b, "%s\t%v\n", key, v) }
-	kv("zk_version", Version+", built on "+buildDate)
-	kv("zk_server_state", "standalone")
-	kv("zk_avg_latency", fmt.Sprintf("%.4f", k.lat.avgMs()))
-	kv("zk_max_latency", k.lat.maxD.Milliseconds())
-	kv("zk_min_latency", k.lat.minD.Milliseconds())
-	kv("zk_packets_received", st.PacketsReceived)
-	kv("zk_packets_sent", st.PacketsSent)
-	kv("zk_num_alive_connections", k.s.net.NumConnections())
-	kv("zk_outstanding_requests", len(k.in)+len(k.inflight))
-	kv("zk_znode_count", k.eng.Tree().NodeCount())
-	kv("zk_watch_count", w.Count())
-	kv("zk_ephemerals_count", k.eng.EphemeralCount())
-	kv("zk_approximate_data_size", k.eng.Tree().ApproximateDataSize())
-	kv("zk_open_file_descriptor_count", openFDs())
-	kv("zk_max_file_descriptor_count", maxFDs())
-	kv("zk_uptime", time.Since(k.s.start).Milliseconds())
-	kv("zk_global_sessions", len(k.eng.Sessions()))
-	kv("zk_local_sessions", 0)
-	return b.String()
+// javaDate is java.util.Date.toString, which dump prints.
+func javaDate(ms int64) string {
+	return time.UnixMilli(ms).Format("Mon Jan 02 15:04:05 MST 2006")
 }
 
-func (k *core) conf() string {
-	c := k.s.cfg
+// dump is the dump word: SessionTrackerImpl.dumpSessions, then
+// DataTree.dumpEphemerals.
+func (k *core) dump() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "clientPort=%d\n", c.ClientPort)
-	if c.ClientPortAddress != "" {
-		fmt.Fprintf(&b, "clientPortAddress=%s\n", c.ClientPortAddress)
+	b.WriteString("SessionTracker dump:\n")
+	buckets := k.tracker.Buckets()
+	fmt.Fprintf(&b, "Session Sets (%d)/(%d):\n", len(buckets), k.tracker.Len())
+	for _, bk := range buckets {
+		fmt.Fprintf(&b, "%d expire at %s:\n", len(bk.Sessions), javaDate(bk.Deadline))
+		for _, s := range bk.Sessions {
+			fmt.Fprintf(&b, "\t%s\n", s)
+		}
 	}
-	fmt.Fprintf(&b, "dataDir=%s\n", c.DataDir)
-	fmt.Fprintf(&b, "dataLogDir=%s\n", c.DataLogDir)
-	fmt.Fprintf(&b, "tickTime=%d\n", c.TickTime.Milliseconds())
-	fmt.Fprintf(&b, "maxClientCnxns=%d\n", c.MaxClientCnxns)
-	fmt.Fprintf(&b, "minSessionTimeout=%d\n", c.MinSessionTimeout.Milliseconds())
-	fmt.Fprintf(&b, "maxSessionTimeout=%d\n", c.MaxSessionTimeout.Milliseconds())
-	b.WriteString("clientPortListenBacklog=-1\nserverId=0\n")
-	return b.String()
-}
-
-func (k *core) envi() string {
-	host, _ := os.Hostname()
-	wd, _ := os.Getwd()
-	var b strings.Builder
-	b.WriteString("Environment:\n")
-	fmt.Fprintf(&b, "zookeeper.version=%s, built on %s\n", Version, buildDate)
-	fmt.Fprintf(&b, "host.name=%s\n", host)
-	fmt.Fprintf(&b, "go.version=%s\n", runtime.Version())
-	fmt.Fprintf(&b, "os.name=%s\n", runtime.GOOS)
-	fmt.Fprintf(&b, "os.arch=%s\n", runtime.GOARCH)
-	fmt.Fprintf(&b, "user.dir=%s\n", wd)
+	b.WriteString("ephemeral nodes dump:\n")
+	eph := k.ephemeralsBySession()
+	fmt.Fprintf(&b, "Sessions with Ephemerals (%d):\n", len(eph))
+	for _, e := range eph {
+		fmt.Fprintf(&b, "%s:\n", e.session)
+		for _, p := range e.paths {
+			fmt.Fprintf(&b, "\t%s\n", p)
+		}
+	}
 	return b.String()
 }
 
@@ -223,4 +220,14 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

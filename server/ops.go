@@ -48,9 +48,11 @@ func (k *core) request(it *item) {
 		k.tracker.SetClosing(cl.session)
 		txn = k.eng.PrepCloseSession(cl.session, hdr.Xid, nowMs)
 	} else {
+		start := time.Now()
 		txn = k.eng.Prep(&engine.Request{
 			Session: cl.session, Xid: hdr.Xid, Op: hdr.Type, Body: it.rec, Auth: cl.auth, Time: nowMs,
 		})
+		k.stats.prepTime.addDuration(time.Since(start))
 	}
 	q := &queued{it: it, write: true}
 	cl.queue = append(cl.queue, q)
@@ -133,7 +135,16 @@ func (k *core) replyWithBody(it *item, code zk.Code, body zk.Record) {
 	z := k.eng.LastZxid()
 	it.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Zxid: z, Err: code}, body)
 	now := time.Now()
-	k.lat.add(now.Sub(it.received))
+	d := now.Sub(it.received)
+	k.lat.add(d)
+	if isWrite(it.hdr.Type) {
+		k.stats.updateLatency.addDuration(d)
+	} else {
+		k.stats.readLatency.addDuration(d)
+	}
+	if k.s.metrics != nil {
+		k.s.metrics.ObserveRequest(it.hdr.Type, d)
+	}
 	it.conn.RecordResponse(int64(it.hdr.Xid), z, lastOp[it.hdr.Type], it.received, now)
 }
 
@@ -154,6 +165,7 @@ func (k *core) auth(it *item, cl *client) {
 	}
 	ids, err := engine.Authenticate(p.Scheme, p.Auth, remoteIP(cl.conn.RemoteAddr()), k.s.cfg.SuperDigest)
 	if err != nil {
+		k.stats.authFailed++
 		k.s.lg.Warn("Authentication failed", "scheme", p.Scheme, "session", cl.session.String())
 		cl.conn.SendReply(zk.ReplyHeader{Xid: it.hdr.Xid, Err: zk.CodeAuthFailed}, nil)
 		cl.conn.Close(errors.New("authentication failed"))

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	"fmt"
 	"sync/atomic"
 
@@ -37,6 +39,7 @@ type queued struct {
 type pending struct {
 	txn  *zk.Txn
 	done func(engine.Result)
+	at   time.Time // when it was submitted: apply lag
 }
 
 // durability is how the log's sync goroutine talks to the core: the highest
@@ -70,7 +73,8 @@ func (d *durability) report(index uint64, err error) {
 // submit sends txn through the log; done (may be nil) runs on the core
 // once the txn is durable and applied.
 func (k *core) submit(txn *zk.Txn, done func(engine.Result)) {
-	k.inflight = append(k.inflight, pending{txn: txn, done: done})
+	k.inflight = append(k.inflight, pending{txn: txn, done: done, at: time.Now()})
+	k.stats.txnsLogged++
 	if k.log == nil {
 		// In memory: durable at once.
 		k.applyDurable(uint64(txn.Header.Zxid))
@@ -89,6 +93,10 @@ func (k *core) applyDurable(index uint64) {
 		k.inflight[0] = pending{}
 		k.inflight = k.inflight[1:]
 		res := k.eng.Apply(p.txn)
+		k.stats.commits++
+		if k.s.metrics != nil {
+			k.s.metrics.ObserveApplyLag(time.Since(p.at))
+		}
 		if p.done != nil {
 			p.done(res)
 		}
@@ -112,6 +120,7 @@ func (k *core) fatal(err error) {
 		return
 	}
 	k.failed = true
+	k.stats.fatalErrors++
 	k.s.lg.Error("stopping: the transaction log failed; nothing after the last durable txn was acknowledged", "err", err)
 	k.s.fail(err)
 }

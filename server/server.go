@@ -27,7 +27,19 @@ import (
 	"time"
 
 	"github.com/paddockdb/paddock/net/zknet"
+	"github.com/paddockdb/paddock/txnlog"
+	"github.com/paddockdb/paddock/zk"
 )
+
+// metricsSink is what the server reports to the Prometheus metrics
+// (net/metrics). Its methods are called on hot paths and must be cheap.
+type metricsSink interface {
+	ObserveRequest(op zk.OpCode, d time.Duration)
+	ObserveFsync(d time.Duration)
+	ObserveBatch(records int)
+	ObserveCheckpoint(d time.Duration)
+	ObserveApplyLag(d time.Duration)
+}
 
 // Server is one standalone Paddock server. Its methods are safe for
 // concurrent use.
@@ -37,6 +49,12 @@ type Server struct {
 	net   *zknet.Server
 	core  *core
 	start time.Time
+
+	// metrics receives latency and storage observations; nil when the
+	// Prometheus metrics are off.
+	metrics metricsSink
+	// logStats reads the txn log's counters; nil without a log.
+	logStats func() txnlog.Stats
 
 	mu      sync.Mutex
 	started bool

@@ -52,6 +52,14 @@ func (s *Server) openStorage() error {
 		NoSync:       !s.cfg.ForceSync,
 		SlowSync:     s.cfg.FsyncWarningThreshold,
 		OnDurable:    k.dur.report,
+		OnBatch: func(records int, sync time.Duration) {
+			k.stats.batch.add(int64(records))
+			k.stats.fsync.addDuration(sync)
+			if s.metrics != nil {
+				s.metrics.ObserveBatch(records)
+				s.metrics.ObserveFsync(sync)
+			}
+		},
 	})
 	if err != nil {
 		store.Close()
@@ -82,6 +90,14 @@ func (s *Server) openStorage() error {
 		store.Close()
 		return err
 	}
+	k.stats.startupSnapLoadTime.addDuration(loaded)
+	k.stats.startupTxnsLoaded.add(int64(n))
+	k.stats.startupTxnsLoadTime.addDuration(time.Since(start) - loaded)
+	k.stats.dbInit.addDuration(time.Since(start))
+	if zxid > 0 {
+		k.lastCheckpoint, k.lastCheckpointAt = zxid, time.Now()
+	}
+	s.logStats = log.Stats
 	now := time.Now().UnixMilli()
 	for id, timeout := range k.eng.Sessions() {
 		k.tracker.Add(id, int64(timeout), now)

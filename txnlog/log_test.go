@@ -506,7 +506,14 @@ func TestGroupCommit(t *testing.T) {
 	var once sync.Once
 	first := make(chan struct{})
 	tr := newTracker()
+	var batches []int // OnBatch's record counts; read after WaitDurable
+	var batchMu sync.Mutex
 	l, _ := openLog(t, m, func(c *Config) {
+		c.OnBatch = func(records int, sync time.Duration) {
+			batchMu.Lock()
+			batches = append(batches, records)
+			batchMu.Unlock()
+		}
 		c.OnDurable = func(index uint64, err error) {
 			tr.onDurable(index, err)
 			if index == 1 {
@@ -529,6 +536,11 @@ func TestGroupCommit(t *testing.T) {
 	if st.Batches != 2 || st.Syncs != 2 || st.MaxBatchRecords != 100 || st.LastBatchRecords != 100 {
 		t.Fatalf("stats %+v", st)
 	}
+	batchMu.Lock()
+	if fmt.Sprint(batches) != "[1 100]" {
+		t.Errorf("OnBatch saw batches %v, want [1 100]", batches)
+	}
+	batchMu.Unlock()
 	tr.check(t)
 }
 

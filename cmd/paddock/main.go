@@ -7,6 +7,7 @@
 //	paddock snap ...           print, check, export or import checkpoints
 //	paddock purge              remove log segments the checkpoint covers
 //	paddock import-zk ...      build a dataDir from an Apache ZooKeeper one
+//	paddock status [zoo.cfg]   print the server's Mode, as zkServer.sh status
 //	paddock version            print the version
 package main
 
@@ -33,6 +34,8 @@ commands:
   purge              remove txn log segments covered by the last checkpoint
   import-zk --snap-dir ZK_DATADIR [--log-dir ZK_DATALOGDIR] --out DATADIR [--log-out DATALOGDIR]
                      build a new dataDir from Apache ZooKeeper 3.5-3.9's snapshots and logs
+  status [zoo.cfg]   print the server's Mode (standalone, leader, follower, observer), as zkServer.sh status;
+                     exit status 1 when it is not running
   version            print the version
 `
 
@@ -56,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runPurge(args[1:], stdout, stderr)
 	case "import-zk":
 		return runImportZK(args[1:], stdout, stderr)
+	case "status":
+		return runStatus(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "paddock %s\n", server.Version)
 		return 0

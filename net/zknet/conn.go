@@ -58,6 +58,7 @@ type Conn struct {
 
 	sessionID      atomic.Int64
 	sessionTimeout atomic.Int32 // ms; 0 until the handshake
+	inFourLetter   atomic.Bool  // answering a four-letter word: not reading
 	closingFlag    atomic.Bool  // mirrors closing, for the reader
 	recv           atomic.Int64
 	sent           atomic.Int64
@@ -174,13 +175,15 @@ func (c *Conn) SendReply(h zk.ReplyHeader, body zk.Record) {
 	if body != nil {
 		b = body.Append(b)
 	}
-	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
+	size := len(b) - start - 4
+	binary.BigEndian.PutUint32(b[start:], uint32(size))
 	c.out = b
 	over := len(b) > c.srv.cfg.MaxPendingOutput
 	c.mu.Unlock()
 	if h.Xid > 0 {
 		c.outstanding.Add(-1)
 	}
+	c.srv.recordResponseSize(int64(size))
 	c.queued(wasEmpty, over)
 }
 
@@ -201,6 +204,7 @@ func (c *Conn) SendReplyBytes(h zk.ReplyHeader, body []byte) {
 	if h.Xid > 0 {
 		c.outstanding.Add(-1)
 	}
+	c.srv.recordResponseSize(int64(replyHeaderLen + len(body)))
 	c.queued(wasEmpty, over)
 }
 
@@ -448,6 +452,7 @@ func (c *Conn) readFrames() bool {
 		}
 		c.recv.Add(1)
 		c.srv.recv.Add(1)
+		c.srv.bytesIn.Add(int64(n) + 4)
 		if !c.connected {
 			if !c.handshake(payload) {
 				return true
@@ -599,6 +604,7 @@ func (c *Conn) fourLetter(word string) (answered, healthy bool) {
 	}
 	c.recv.Add(1)
 	c.srv.recv.Add(1)
+	c.inFourLetter.Store(true)
 	c.srv.lg.Info("Processing command", "command", word, "remote", c.remote.String())
 	var out string
 	if word == "stmk" {
@@ -633,14 +639,17 @@ type ConnStats struct {
 	Outstanding     int64 // queued: requests with xid > 0 not yet answered
 	PacketsReceived int64
 	PacketsSent     int64
-	LastOp          string // "NA" until RecordResponse
-	LastCxid        int64  // -1 until RecordResponse with a cxid >= 0
-	LastZxid        zk.Zxid
-	LastResponse    time.Time // zero until RecordResponse
-	LastLatency     time.Duration
-	MinLatency      time.Duration // 0 if no response yet
-	AvgLatency      time.Duration
-	MaxLatency      time.Duration
+	// InterestOps is what ZooKeeper prints in brackets: 1 (reading) for a
+	// client connection, 0 for one answering a four-letter word.
+	InterestOps  int
+	LastOp       string // "NA" until RecordResponse
+	LastCxid     int64  // -1 until RecordResponse with a cxid >= 0
+	LastZxid     zk.Zxid
+	LastResponse time.Time // zero until RecordResponse
+	LastLatency  time.Duration
+	MinLatency   time.Duration // 0 if no response yet
+	AvgLatency   time.Duration
+	MaxLatency   time.Duration
 }
 
 // Stats returns a snapshot of c's figures.
@@ -654,6 +663,10 @@ func (c *Conn) Stats() ConnStats {
 		Outstanding:     c.outstanding.Load(),
 		PacketsReceived: c.recv.Load(),
 		PacketsSent:     c.sent.Load(),
+		InterestOps:     1,
+	}
+	if c.inFourLetter.Load() {
+		s.InterestOps = 0
 	}
 	c.statsMu.Lock()
 	st := c.st

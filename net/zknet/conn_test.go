@@ -441,6 +441,9 @@ func TestMaxClientCnxns(t *testing.T) {
 	if n := h.numConnects(); n != 2 {
 		t.Fatalf("Connect called %d times", n)
 	}
+	if r := s.Stats().Rejected; r != 1 {
+		t.Fatalf("Stats().Rejected = %d, want 1", r)
+	}
 	if n := s.NumConnections(); n != 2 {
 		t.Fatalf("%d connections", n)
 	}
@@ -735,13 +738,22 @@ func TestStats(t *testing.T) {
 		st.Outstanding != 0 || st.SessionID != 0x1001 || st.SessionTimeout != 30000 {
 		t.Fatalf("stats %+v", st)
 	}
-	if ss := s.Stats(); ss.PacketsReceived != 3 || ss.PacketsSent != 3 {
+	if st.InterestOps != 1 {
+		t.Errorf("InterestOps %d, want 1 for a client connection", st.InterestOps)
+	}
+	// Two 16-byte header-only replies; three frames in: the handshake
+	// (4+44 bytes and more) and two 12-byte requests.
+	if ss := s.Stats(); ss.PacketsReceived != 3 || ss.PacketsSent != 3 || ss.LastResponseSize != 16 ||
+		ss.MinResponseSize != 16 || ss.MaxResponseSize != 16 || ss.ResponseBytes != 32 || ss.BytesReceived < 2*12+48 || ss.Rejected != 0 {
 		t.Fatalf("server stats %+v", ss)
 	}
 	conn.ResetStats()
 	s.ResetStats()
 	if st := conn.Stats(); st.PacketsReceived != 0 || st.LastOp != "NA" {
 		t.Fatalf("after reset %+v", st)
+	}
+	if ss := s.Stats(); ss.LastResponseSize != -1 || ss.MinResponseSize != -1 || ss.MaxResponseSize != -1 {
+		t.Fatalf("server stats after reset %+v", ss)
 	}
 }
 

@@ -166,6 +166,13 @@ func InvalidSessionResponse() zk.ConnectResponse {
 type ServerStats struct {
 	PacketsReceived int64
 	PacketsSent     int64
+	BytesReceived   int64 // bytes read from clients (bytes_received_count)
+	// Reply sizes in bytes (ZooKeeper's client_response_stats: the
+	// serialized header and body, without the length prefix); -1 until the
+	// first reply.
+	LastResponseSize, MinResponseSize, MaxResponseSize int64
+	Rejected                                           int64 // connections refused (maxClientCnxns, maxCnxns)
+	ResponseBytes                                      int64 // bytes of all replies (response_bytes)
 }
 
 // Server is the client-port server. It is safe for concurrent use.
@@ -178,8 +185,15 @@ type Server struct {
 	nextID    atomic.Uint64
 	recv      atomic.Int64
 	sent      atomic.Int64
-	rejectLog rateLogger
-	wg        sync.WaitGroup
+	bytesIn   atomic.Int64
+	rejected  atomic.Int64
+	// reply sizes: respSeen is 0 until the first reply, then min/max/last
+	// hold figures.
+	respSeen                   atomic.Bool
+	respLast, respMin, respMax atomic.Int64
+	respBytes                  atomic.Int64
+	rejectLog                  rateLogger
+	wg                         sync.WaitGroup
 
 	mu      sync.Mutex
 	ln      net.Listener
@@ -315,13 +329,37 @@ func (s *Server) Connections() []*Conn {
 
 // Stats returns the server's packet counters.
 func (s *Server) Stats() ServerStats {
-	return ServerStats{PacketsReceived: s.recv.Load(), PacketsSent: s.sent.Load()}
+	st := ServerStats{PacketsReceived: s.recv.Load(), PacketsSent: s.sent.Load(),
+		BytesReceived: s.bytesIn.Load(), Rejected: s.rejected.Load(), ResponseBytes: s.respBytes.Load(),
+		LastResponseSize: -1, MinResponseSize: -1, MaxResponseSize: -1}
+	if s.respSeen.Load() {
+		st.LastResponseSize, st.MinResponseSize, st.MaxResponseSize = s.respLast.Load(), s.respMin.Load(), s.respMax.Load()
+	}
+	return st
 }
 
-// ResetStats zeroes the server's packet counters (srst).
+// ResetStats zeroes the server's packet counters and reply sizes (srst).
 func (s *Server) ResetStats() {
 	s.recv.Store(0)
 	s.sent.Store(0)
+	s.respSeen.Store(false)
+}
+
+// recordResponseSize updates the reply-size figures with one reply of n
+// bytes (ServerStats.updateClientResponseSize).
+func (s *Server) recordResponseSize(n int64) {
+	s.respLast.Store(n)
+	s.respBytes.Add(n)
+	if !s.respSeen.Load() {
+		s.respMin.Store(n)
+		s.respMax.Store(n)
+		s.respSeen.Store(true)
+		return
+	}
+	for v := s.respMin.Load(); n < v && !s.respMin.CompareAndSwap(v, n); v = s.respMin.Load() {
+	}
+	for v := s.respMax.Load(); n > v && !s.respMax.CompareAndSwap(v, n); v = s.respMax.Load() {
+	}
 }
 
 func (s *Server) acceptLoop(ln net.Listener) {
@@ -374,6 +412,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	if reject != "" {
 		s.mu.Unlock()
+		s.rejected.Add(1)
 		s.rejectLog.warn(s.lg, "Error accepting new connection: "+reject, "remote", nc.RemoteAddr().String())
 		fastClose(nc)
 		return
