@@ -43,6 +43,15 @@ admin.enableServer=${ZK_ADMIN_ENABLE:-false}
 admin.serverAddress=127.0.0.1
 admin.serverPort=${ZK_ADMIN_PORT:-8080}
 CFG
+  # Paddock only (Debian's ZooKeeper lacks the Prometheus provider's jars):
+  # PADDOCK_METRICS_PORT serves Prometheus metrics there.
+  if [ -n "${PADDOCK_METRICS_PORT:-}" ]; then
+    cat >> "$dir/conf/zoo.cfg" <<CFG
+metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider
+metricsProvider.httpHost=127.0.0.1
+metricsProvider.httpPort=$PADDOCK_METRICS_PORT
+CFG
+  fi
 }
 
 # wait_for_mode PORT PID TIMEOUT LOG...: poll `srvr` until it prints `Mode:`;

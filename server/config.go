@@ -363,6 +363,11 @@ type Config struct {
 	// MetricsExportJvmInfo is metricsProvider.exportJvmInfo, default true;
 	// Paddock exports Go runtime metrics instead.
 	MetricsExportJvmInfo bool
+	// MetricsEnabled is Paddock's own key metrics.enabled: true serves the
+	// Prometheus metrics on metricsProvider.httpHost:httpPort without
+	// naming ZooKeeper's provider class. Setting metricsProvider.className
+	// to MetricsProviderPrometheus does the same.
+	MetricsEnabled bool
 	// MetricsProviderConfig holds every other metricsProvider.* key,
 	// without the prefix, as ZooKeeper passes them to the provider.
 	MetricsProviderConfig map[string]string
@@ -1064,6 +1069,7 @@ var keys = map[string]keySpec{
 		}
 		return nil
 	}},
+	"metrics.enabled":          {peerConfigKey, strictBoolKey(func(c *Config) *bool { return &c.MetricsEnabled })},
 	"metricsProvider.httpHost": {peerConfigKey, stringKey(func(c *Config) *string { return &c.MetricsHTTPHost })},
 	"metricsProvider.httpPort": {peerConfigKey, intKey(func(c *Config) *int { return &c.MetricsHTTPPort })},
 	"metricsProvider.exportJvmInfo": {peerConfigKey, func(p *parser, v property) error {
@@ -1691,4 +1697,11 @@ func unescapeProperty(s []byte) (string, error) {
 // javaTrim is String.trim: it strips every char <= ' ' from both ends.
 func javaTrim(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+}
+
+// PrometheusEnabled reports whether the server serves Prometheus metrics:
+// metricsProvider.className names ZooKeeper's Prometheus provider, or
+// metrics.enabled=true.
+func (c *Config) PrometheusEnabled() bool {
+	return c.MetricsEnabled || c.MetricsProviderClassName == MetricsProviderPrometheus
 }

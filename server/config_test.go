@@ -212,6 +212,8 @@ func TestConfigKeys(t *testing.T) {
 		{"admin.commandURL=/cmds", func(c *Config) any { return c.AdminCommandURL }, "/cmds"},
 		{"metricsProvider.className=" + MetricsProviderPrometheus, func(c *Config) any { return c.MetricsProviderClassName }, MetricsProviderPrometheus},
 		{"metricsProvider.className=com.example.Metrics", func(c *Config) any { return c.MetricsProviderClassName }, MetricsProviderDefault},
+		{"metrics.enabled=true", func(c *Config) any { return c.MetricsEnabled && c.PrometheusEnabled() }, true},
+		{"metricsProvider.className=" + MetricsProviderPrometheus, func(c *Config) any { return c.PrometheusEnabled() }, true},
 		{"metricsProvider.httpHost=127.0.0.1", func(c *Config) any { return c.MetricsHTTPHost }, "127.0.0.1"},
 		{"metricsProvider.httpPort=7001", func(c *Config) any { return c.MetricsHTTPPort }, 7001},
 		{"metricsProvider.exportJvmInfo=false", func(c *Config) any { return c.MetricsExportJvmInfo }, false},

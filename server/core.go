@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"time"
 
 	"github.com/paddockdb/paddock/engine"
@@ -20,6 +21,7 @@ const (
 	itemUnknownOp
 	itemClosed
 	itemFourLetter
+	itemCommand // an AdminServer command: word is its name
 )
 
 // item is one unit of work for the core goroutine.
@@ -33,6 +35,9 @@ type item struct {
 	reply    chan connectResult
 	word     string
 	out      chan fourLetterResult
+	params   url.Values
+	cmdOut   chan fields
+	failed   bool // the server had failed: no answer
 }
 
 type connectResult struct {
@@ -161,6 +166,12 @@ func (k *core) handle(it *item) {
 	case itemFourLetter:
 		text, ok := k.fourLetter(it.word)
 		it.out <- fourLetterResult{text, ok}
+	case itemCommand:
+		f, _ := k.command(it.word, it.params)
+		if f == nil {
+			f = fields{}
+		}
+		it.cmdOut <- f
 	}
 }
 
@@ -172,6 +183,9 @@ func (k *core) refuse(it *item) {
 		it.reply <- connectResult{err: errServerStopping}
 	case itemFourLetter:
 		it.out <- fourLetterResult{}
+	case itemCommand:
+		it.failed = true
+		it.cmdOut <- nil
 	case itemRequest, itemUnknownOp:
 		it.conn.Close(errServerStopping)
 	case itemClosed:

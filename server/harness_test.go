@@ -96,6 +96,7 @@ func startServer(t *testing.T, opts ...func(*server.Config)) string {
 	cfg.ExtendedTypesEnabled = true
 	cfg.FourLetterWords = []string{"*"}
 	cfg.SuperDigest = zkDigest(superUser, superPassword)
+	cfg.AdminEnableServer = false // tests that want it turn it on, on port 0
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -110,7 +111,33 @@ func startServer(t *testing.T, opts ...func(*server.Config)) string {
 		t.Fatalf("server.Start: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
+	running.Store(s.Addr().String(), s)
+	t.Cleanup(func() { running.Delete(s.Addr().String()) })
 	return s.Addr().String()
+}
+
+// running maps the address of each in-process server startServer started
+// to the server.
+var running sync.Map
+
+// serverAt returns the in-process server at addr.
+func serverAt(t *testing.T, addr string) *server.Server {
+	t.Helper()
+	s, ok := running.Load(addr)
+	if !ok {
+		t.Fatalf("no in-process server at %s", addr)
+	}
+	return s.(*server.Server)
+}
+
+// metricsAddr is the Prometheus metrics address of the server at addr.
+func metricsAddr(t *testing.T, addr string) string {
+	t.Helper()
+	a := serverAt(t, addr).MetricsAddr()
+	if a == nil {
+		t.Fatal("the server serves no metrics")
+	}
+	return a.String()
 }
 
 // testLogWriter forwards server logs to t.Log until the test ends.

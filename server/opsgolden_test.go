@@ -121,16 +121,24 @@ func goldenOpsServer(t *testing.T) (addr, adminAddr string) {
 	if realZK() {
 		t.Skip("compares Paddock with the captured ZooKeeper answers")
 	}
-	cfg := server.DefaultConfig()
+	// compat/lib.sh's zoo.cfg, with the ports left to the system.
+	dir := t.TempDir()
+	cfg, _, err := server.ParseConfig(strings.NewReader(fmt.Sprintf(`tickTime=2000
+dataDir=%s/data
+dataLogDir=%s/log
+clientPort=2181
+clientPortAddress=127.0.0.1
+4lw.commands.whitelist=*
+extendedTypesEnabled=true
+admin.enableServer=true
+admin.serverAddress=127.0.0.1
+admin.serverPort=8080
+`, dir, dir)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg.ClientPort = 0
-	cfg.ClientPortAddress = "127.0.0.1"
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	cfg.DataLogDir = filepath.Join(t.TempDir(), "log")
-	cfg.TickTime = 2 * time.Second
-	cfg.MinSessionTimeout = 4 * time.Second
-	cfg.MaxSessionTimeout = 40 * time.Second
-	cfg.FourLetterWords = []string{"*"}
-	cfg.ExtendedTypesEnabled = true
+	cfg.AdminServerPort = 0
 	s, err := server.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +147,10 @@ func goldenOpsServer(t *testing.T) (addr, adminAddr string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s.Addr().String(), ""
+	if s.AdminAddr() == nil {
+		t.Fatal("the AdminServer did not start")
+	}
+	return s.Addr().String(), s.AdminAddr().String()
 }
 
 // adminGet fetches one AdminServer command.
@@ -208,5 +219,12 @@ func TestOpsGolden(t *testing.T) {
 		}
 		compareOps(t, w, string(want), got[w+".txt"])
 	}
-	_ = fmt.Sprint
+	for _, c := range opsAdminCommands {
+		name := "admin_" + c + ".json"
+		want, err := os.ReadFile(filepath.Join(opsDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareAdmin(t, c, string(want), got[name])
+	}
 }

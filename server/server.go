@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paddockdb/paddock/net/admin"
+	"github.com/paddockdb/paddock/net/metrics"
 	"github.com/paddockdb/paddock/net/zknet"
 	"github.com/paddockdb/paddock/txnlog"
 	"github.com/paddockdb/paddock/zk"
@@ -52,7 +54,10 @@ type Server struct {
 
 	// metrics receives latency and storage observations; nil when the
 	// Prometheus metrics are off.
-	metrics metricsSink
+	metrics    metricsSink
+	admin      *admin.Server   // nil unless the AdminServer runs
+	metricsSrv *metrics.Server // nil unless Prometheus metrics are served
+
 	// logStats reads the txn log's counters; nil without a log.
 	logStats func() txnlog.Stats
 
@@ -128,6 +133,8 @@ func (s *Server) Start() error {
 			return fmt.Errorf("server: %w", err)
 		}
 	}
+	// Before the core runs: the hot paths read s.metrics unlocked.
+	s.startMetrics()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -136,10 +143,14 @@ func (s *Server) Start() error {
 	if err := s.net.Start(); err != nil {
 		close(s.stop)
 		s.wg.Wait()
+		if s.metricsSrv != nil {
+			s.metricsSrv.Close()
+		}
 		s.core.log.Close()
 		s.core.closeStorage()
 		return fmt.Errorf("server: %w", err)
 	}
+	s.startAdmin()
 	s.lg.Info("serving", "clientPort", s.net.Addr().String(), "tickTime", s.cfg.TickTime,
 		"minSessionTimeout", s.cfg.MinSessionTimeout, "maxSessionTimeout", s.cfg.MaxSessionTimeout)
 	return nil
@@ -159,6 +170,12 @@ func (s *Server) Close() error {
 	started := s.started
 	s.mu.Unlock()
 	err := s.net.Close()
+	if s.admin != nil {
+		s.admin.Close()
+	}
+	if s.metricsSrv != nil {
+		s.metricsSrv.Close()
+	}
 	if started {
 		close(s.stop)
 		s.wg.Wait()
