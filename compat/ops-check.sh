@@ -44,7 +44,7 @@ if [ -n "$MPORT" ]; then
   M="http://127.0.0.1:$MPORT/metrics"
   check "metrics: znode_count gauge" "curl -fsS $M | grep -E '^znode_count [0-9]'"
   check "metrics: request latency histogram" "curl -fsS $M | grep -q '^paddock_request_latency_seconds_bucket'"
-  check "metrics: fsync histogram" "curl -fsS $M | grep -q '^paddock_fsync_seconds_bucket'"
+  check "metrics: fsync histogram" "curl -fsS $M | grep -q '^paddock_fsync_latency_seconds_bucket'"
 fi
 if [ -n "$BIN" ]; then
   check "paddock status" "$BIN status $CONF | grep -E '^Mode: standalone$'"
