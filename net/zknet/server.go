@@ -308,19 +308,30 @@ func (s *Server) Close() error {
 	return err
 }
 
-// NumConnections returns how many connections are open.
+// NumConnections returns how many connections are open: not counting
+// those being closed (flushing a last answer), which ZooKeeper has already
+// dropped from its set.
 func (s *Server) NumConnections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	n := 0
+	for c := range s.conns {
+		if !c.closingFlag.Load() {
+			n++
+		}
+	}
+	return n
 }
 
-// Connections returns a snapshot of the open connections, ordered by ID.
+// Connections returns a snapshot of the open connections (as
+// NumConnections counts them), ordered by ID.
 func (s *Server) Connections() []*Conn {
 	s.mu.Lock()
 	out := make([]*Conn, 0, len(s.conns))
 	for c := range s.conns {
-		out = append(out, c)
+		if !c.closingFlag.Load() {
+			out = append(out, c)
+		}
 	}
 	s.mu.Unlock()
 	slices.SortFunc(out, func(a, b *Conn) int { return cmp.Compare(a.id, b.id) })
