@@ -1,0 +1,5 @@
+//go:build !race
+
+package zkclient_test
+
+const raceEnabled = false
