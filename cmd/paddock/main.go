@@ -36,6 +36,7 @@ commands:
                      build a new dataDir from Apache ZooKeeper 3.5-3.9's snapshots and logs
   status [zoo.cfg]   print the server's Mode (standalone, leader, follower, observer), as zkServer.sh status;
                      exit status 1 when it is not running
+  bench [flags]      load a server and measure it (paddock bench -h); bench report FILE... compares results
   cli [-server host:port[,...]] [cmd args]
                      zkCli.sh's shell: run one command, or read commands from stdin
   version            print the version
@@ -63,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runImportZK(args[1:], stdout, stderr)
 	case "status":
 		return runStatus(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(args[1:], stdout, stderr)
 	case "cli":
 		return runCLI(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
