@@ -638,3 +638,50 @@ func TestApproximateDataSize(t *testing.T) {
 		t.Fatalf("after deleting /g: %d, want 50", got)
 	}
 }
+
+// TestChildrenCache: a wide parent's cached listing follows creates and
+// deletes of its children, and is not disturbed by a caller's append.
+func TestChildrenCache(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.create("/w", "", zk.ModePersistent)
+	var want []string
+	for i := range kidsCacheMin + 8 {
+		name := fmt.Sprintf("c%03d", i)
+		h.create("/w/"+name, "", zk.ModePersistent)
+		want = append(want, name)
+	}
+	list := func() []string {
+		t.Helper()
+		c, _, err := h.e.GetChildren("/w", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if got := list(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("first listing %v", got)
+	}
+	if got := list(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("cached listing %v", got)
+	}
+	_ = append(list(), "intruder")
+	if got := list(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after a caller's append: %v", got)
+	}
+	h.create("/w/a-first", "", zk.ModePersistent)
+	if got := list(); len(got) != len(want)+1 || got[0] != "a-first" {
+		t.Fatalf("after a create: %v", got)
+	}
+	if _, code := h.do(zk.OpDelete, &zk.DeleteRequest{Path: "/w/c000", Version: -1}); code != zk.CodeOK {
+		t.Fatal(code)
+	}
+	got := list()
+	if len(got) != len(want) || got[0] != "a-first" || got[1] != "c001" {
+		t.Fatalf("after a delete: %v", got)
+	}
+	// A grandchild does not change the listing, but its own parent's.
+	h.create("/w/c001/g", "", zk.ModePersistent)
+	if got2 := list(); !reflect.DeepEqual(got2, got) {
+		t.Fatalf("after a grandchild: %v", got2)
+	}
+}

@@ -114,7 +114,14 @@ type Tree struct {
 	dirty      map[string]struct{} // paths changed since the last Capture (nil: not tracking)
 	dataSize   int64
 	scratch    node // probe for lookups; owner goroutine only
+	// kids caches the listings of wide parents (see children): parent path
+	// to its sorted child names, dropped when a child comes or goes.
+	kids map[string][]string
 }
+
+// kidsCacheMin is the fewest children a listing needs to be cached: below
+// it a range scan is as cheap as the cache.
+const kidsCacheMin = 32
 
 // NewTree returns a tree holding the root and the reserved /zookeeper,
 // /zookeeper/quota and /zookeeper/config nodes, as a fresh ZooKeeper has.
@@ -186,10 +193,19 @@ func (t *Tree) dataWeight(n *node) int64 {
 	return 1
 }
 
-// children returns the sorted names of p's children.
+// children returns the sorted names of p's children. The result is shared
+// with the tree's cache: callers must not modify it.
+//
+// A wide parent's listing is cached until one of its children is created
+// or deleted, so listing it again costs nothing but encoding the reply (as
+// ZooKeeper keeps each node's children in a set). The names are substrings
+// of the children's paths: the cache holds slice headers, not copies.
 func (t *Tree) children(p string) []string {
 	if p == "" {
 		p = "/"
+	}
+	if c, ok := t.kids[p]; ok {
+		return c
 	}
 	out := make([]string, 0, 4)
 	t.scratch.path = p + "/"
@@ -209,7 +225,21 @@ func (t *Tree) children(p string) []string {
 		return true
 	})
 	t.scratch.path = ""
+	if len(out) >= kidsCacheMin {
+		if t.kids == nil {
+			t.kids = make(map[string][]string)
+		}
+		out = out[:len(out):len(out)] // a caller's append copies
+		t.kids[strings.Clone(p)] = out
+	}
 	return out
+}
+
+// childrenChanged drops the cached listing of the parent of path.
+func (t *Tree) childrenChanged(path string) {
+	if len(t.kids) > 0 {
+		delete(t.kids, parentOf(path))
+	}
 }
 
 // descendants counts the nodes below p (getAllChildrenNumber).
@@ -280,11 +310,13 @@ func (t *Tree) touch(p string) {
 }
 
 func (t *Tree) insert(n *node) {
+	t.childrenChanged(n.path)
 	t.nodes.ReplaceOrInsert(entry{n})
 	t.dataSize += int64(len(n.path) + len(n.data))
 }
 
 func (t *Tree) remove(n *node) {
+	t.childrenChanged(n.path)
 	t.nodes.Delete(entry{n})
 	t.dataSize -= int64(len(n.path) + len(n.data))
 }
