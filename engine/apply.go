@@ -154,10 +154,11 @@ func (e *Engine) createNode(path string, data []byte, acl []zk.ACL, owner zk.Ses
 	parent.numChildren++
 	t.touch(parent.path)
 	n := &node{
-		path: strings.Clone(path), data: cloneData(data),
+		data:  cloneData(data),
 		czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: time, mtime: time,
 		ephemeralOwner: owner, acl: t.acls.Intern(acl),
 	}
+	n.setPath(strings.Clone(path))
 	t.insert(n)
 	t.touch(n.path)
 	switch classifyOwner(owner, true) {

@@ -92,7 +92,8 @@ func (e *Engine) Restore(r NodeRecord) error {
 	t := e.tree
 	n := t.lookup(r.Path)
 	if n == nil {
-		n = &node{path: strings.Clone(r.Path)}
+		n = &node{}
+		n.setPath(strings.Clone(r.Path))
 		t.insert(n)
 	} else {
 		t.dataSize -= int64(len(n.data)) * t.dataWeight(n)

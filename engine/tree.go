@@ -34,6 +34,7 @@ const (
 // plus the child count; the ACL is a reference into the tree's ACLCache.
 type node struct {
 	path           string
+	sep            int32 // index of path's last '/': the B-tree compares (parent, name) without searching for it
 	data           []byte
 	czxid          zk.Zxid
 	mzxid          zk.Zxid
@@ -89,12 +90,27 @@ type entry struct{ n *node }
 type probe = entry
 
 func entryLess(a, b entry) bool {
-	ap, an := splitPath(a.n.path)
-	bp, bn := splitPath(b.n.path)
+	ap, an := a.n.split()
+	bp, bn := b.n.split()
 	if ap != bp {
 		return ap < bp
 	}
 	return an < bn
+}
+
+// setPath sets n's path and the split point the B-tree order uses.
+func (n *node) setPath(p string) {
+	n.path = p
+	n.sep = int32(strings.LastIndexByte(p, '/'))
+}
+
+// split is splitPath(n.path) from the stored split point.
+func (n *node) split() (parent, name string) {
+	i := int(n.sep)
+	if i <= 0 {
+		return "/", n.path[i+1:]
+	}
+	return n.path[:i], n.path[i+1:]
 }
 
 // Tree is the DataTree: every znode, kept in a B-tree, plus the indexes the
@@ -127,7 +143,7 @@ const kidsCacheMin = 32
 // /zookeeper/quota and /zookeeper/config nodes, as a fresh ZooKeeper has.
 func NewTree() *Tree {
 	t := &Tree{
-		root:       &node{path: "/", data: []byte{}},
+		root:       &node{path: "/", data: []byte{}}, // sep 0
 		nodes:      btree.NewG[entry](32, entryLess),
 		acls:       NewACLCache(),
 		ephemerals: make(map[zk.SessionID]map[string]struct{}),
@@ -139,7 +155,8 @@ func NewTree() *Tree {
 	t.root.acl = open
 	// ZooKeeper adds these without touching cversion or pzxid.
 	for _, p := range []string{ProcZookeeper, QuotaZookeeper, ConfigZookeeper} {
-		n := &node{path: p, data: []byte{}, acl: t.acls.Intern(zk.OpenACLUnsafe())}
+		n := &node{data: []byte{}, acl: t.acls.Intern(zk.OpenACLUnsafe())}
+		n.setPath(p)
 		if p == ConfigZookeeper {
 			// DataTree.addConfigNode: setACL(READ_ACL_UNSAFE, version -1).
 			t.acls.Release(n.acl)
@@ -164,7 +181,7 @@ func (t *Tree) lookup(p string) *node {
 	if p == "/" || p == "" {
 		return t.root
 	}
-	t.scratch.path = p
+	t.scratch.setPath(p)
 	e, ok := t.nodes.Get(entry{&t.scratch})
 	t.scratch.path = ""
 	if !ok {
@@ -208,14 +225,15 @@ func (t *Tree) children(p string) []string {
 		return c
 	}
 	out := make([]string, 0, 4)
-	t.scratch.path = p + "/"
 	if p == "/" {
-		t.scratch.path = "/"
+		t.scratch.setPath("/")
+	} else {
+		t.scratch.setPath(p + "/")
 	}
 	// The smallest possible child key is (p, ""): path p+"/" splits into
 	// parent p and name "".
 	t.nodes.AscendGreaterOrEqual(entry{&t.scratch}, func(e entry) bool {
-		parent, name := splitPath(e.n.path)
+		parent, name := e.n.split()
 		if parent != p {
 			return false
 		}

@@ -17,6 +17,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -84,6 +87,7 @@ func runServer(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	logJSON := fs.Bool("log-json", false, "log in JSON instead of text")
+	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -126,6 +130,15 @@ func runServer(args []string, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "paddock: %v\n", err)
 			return 1
 		}
+	}
+	if *pprofAddr != "" {
+		ln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			fmt.Fprintf(stderr, "paddock: -pprof: %v\n", err)
+			return 1
+		}
+		lg.Info("serving pprof", "addr", ln.Addr().String())
+		go http.Serve(ln, nil) // net/http/pprof registers on the default mux
 	}
 	srv, err := server.New(cfg, lg)
 	if err == nil {
