@@ -152,7 +152,7 @@ func (e *Engine) createNode(path string, data []byte, acl []zk.ACL, owner zk.Ses
 		parent.pzxid = zxid
 	}
 	parent.numChildren++
-	t.touch(parent.path)
+	t.touch(parent)
 	n := &node{
 		data:  cloneData(data),
 		czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: time, mtime: time,
@@ -160,7 +160,7 @@ func (e *Engine) createNode(path string, data []byte, acl []zk.ACL, owner zk.Ses
 	}
 	n.setPath(strings.Clone(path))
 	t.insert(n)
-	t.touch(n.path)
+	t.touch(n)
 	switch classifyOwner(owner, true) {
 	case ephContainer:
 		t.containers[n.path] = struct{}{}
@@ -193,15 +193,14 @@ func (e *Engine) deleteNode(path string, zxid zk.Zxid) zk.Code {
 	n := t.lookup(path)
 	if zxid > parent.pzxid {
 		parent.pzxid = zxid
-		t.touch(parent.path)
+		t.touch(parent)
 	}
 	if n == nil {
 		return zk.CodeNoNode
 	}
 	parent.numChildren--
-	t.touch(parent.path)
+	t.touch(parent)
 	t.remove(n)
-	t.touch(n.path)
 	t.acls.Release(n.acl)
 	switch classifyOwner(n.ephemeralOwner, true) {
 	case ephContainer:
@@ -229,7 +228,7 @@ func (e *Engine) setData(path string, data []byte, version int32, zxid zk.Zxid, 
 	old := len(n.data)
 	e.tree.dataSize += int64(len(data)-old) * e.tree.dataWeight(n)
 	n.data = cloneData(data)
-	e.tree.touch(n.path)
+	e.tree.touch(n)
 	n.mtime = time
 	n.mzxid = zxid
 	n.version = version
@@ -245,7 +244,7 @@ func (e *Engine) setACL(path string, acl []zk.ACL, version int32) Result {
 	}
 	e.tree.acls.Release(n.acl)
 	n.acl = e.tree.acls.Intern(acl)
-	e.tree.touch(n.path)
+	e.tree.touch(n)
 	n.aversion = version
 	return Result{Path: path, Stat: n.stat()}
 }

@@ -70,15 +70,19 @@ func (e *Engine) Capture() *Capture {
 			return true
 		})
 	} else {
-		for p := range t.dirty {
-			if n := t.lookup(p); n != nil {
-				c.Nodes = append(c.Nodes, e.nodeRecord(n))
-			} else {
+		// Changed nodes still in the tree (remove drops deleted ones), then
+		// deleted paths, unless a node was created there again since.
+		c.Nodes = make([]NodeRecord, 0, len(t.dirty))
+		for n := range t.dirty {
+			c.Nodes = append(c.Nodes, e.nodeRecord(n))
+		}
+		for p := range t.gone {
+			if t.lookup(p) == nil {
 				c.Deleted = append(c.Deleted, p)
 			}
 		}
 	}
-	t.dirty = make(map[string]struct{})
+	t.track()
 	return c
 }
 
@@ -134,7 +138,7 @@ func (e *Engine) FinishRestore(zxid zk.Zxid, sessions map[zk.SessionID]int32) {
 		e.sessions[id] = to
 	}
 	e.SetLastZxid(zxid)
-	e.tree.dirty = make(map[string]struct{})
+	e.tree.track()
 }
 
 // ForgetCaptures makes the next Capture full: for when the changes of an

@@ -150,7 +150,7 @@ func (e *Engine) checkQuota(path string, bytesDiff, countDiff int64) error {
 func (e *Engine) setNodeDataInPlace(n *node, data []byte) {
 	e.tree.dataSize += int64(len(data)-len(n.data)) * e.tree.dataWeight(n)
 	n.data = data
-	e.tree.touch(n.path)
+	e.tree.touch(n)
 }
 
 // subtreeCounts counts path and its descendants and their data bytes

@@ -34,7 +34,6 @@ const (
 // plus the child count; the ACL is a reference into the tree's ACLCache.
 type node struct {
 	path           string
-	sep            int32 // index of path's last '/': the B-tree compares (parent, name) without searching for it
 	data           []byte
 	czxid          zk.Zxid
 	mzxid          zk.Zxid
@@ -47,6 +46,10 @@ type node struct {
 	aversion       int32
 	numChildren    int32
 	acl            uint32
+	// sep is the index of path's last '/': the B-tree compares (parent,
+	// name) without searching for it. removedSep once the node has left
+	// the tree. (Here, not after path, so the struct stays 112 bytes.)
+	sep int32
 }
 
 // stat is the Stat clients see (DataNode.copyStat): the stored cversion
@@ -104,6 +107,9 @@ func (n *node) setPath(p string) {
 	n.sep = int32(strings.LastIndexByte(p, '/'))
 }
 
+// removedSep marks a node deleted from the tree (see Capture).
+const removedSep = -2
+
 // split is splitPath(n.path) from the stored split point.
 func (n *node) split() (parent, name string) {
 	i := int(n.sep)
@@ -127,7 +133,8 @@ type Tree struct {
 	containers map[string]struct{}
 	ttls       map[string]struct{}
 	quotas     map[string]struct{} // paths with a zookeeper_limits node
-	dirty      map[string]struct{} // paths changed since the last Capture (nil: not tracking)
+	dirty      map[*node]struct{}  // nodes changed since the last Capture (nil: not tracking)
+	gone       map[string]struct{} // paths deleted since the last Capture
 	dataSize   int64
 	scratch    node // probe for lookups; owner goroutine only
 	// kids caches the listings of wide parents (see children): parent path
@@ -318,12 +325,17 @@ func ttlOwner(ttl int64) zk.SessionID { return zk.SessionID(ttlMask | ttl) }
 // ttlOf decodes the TTL of a TTL node's ephemeralOwner.
 func ttlOf(owner zk.SessionID) int64 { return int64(owner) & MaxTTL }
 
-// touch records that the node at p (or its absence) changed since the last
-// checkpoint capture. REQUIRES: p is owned by the tree (a node's path), not
-// a string aliasing a request or log buffer.
-func (t *Tree) touch(p string) {
+// track starts recording changes for the next capture.
+func (t *Tree) track() {
+	t.dirty = make(map[*node]struct{})
+	t.gone = make(map[string]struct{})
+}
+
+// touch records that node n changed since the last checkpoint capture (a
+// deletion is recorded by remove).
+func (t *Tree) touch(n *node) {
 	if t.dirty != nil {
-		t.dirty[p] = struct{}{}
+		t.dirty[n] = struct{}{}
 	}
 }
 
@@ -336,5 +348,10 @@ func (t *Tree) insert(n *node) {
 func (t *Tree) remove(n *node) {
 	t.childrenChanged(n.path)
 	t.nodes.Delete(entry{n})
+	if t.dirty != nil {
+		delete(t.dirty, n)
+		t.gone[n.path] = struct{}{}
+	}
+	n.sep = removedSep
 	t.dataSize -= int64(len(n.path) + len(n.data))
 }

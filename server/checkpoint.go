@@ -31,10 +31,11 @@ type checkpointer struct {
 }
 
 type checkpointDone struct {
-	zxid zk.Zxid
-	took time.Duration
-	n    int
-	err  error
+	zxid    zk.Zxid
+	capture time.Duration // on the core goroutine
+	took    time.Duration
+	n       int
+	err     error
 }
 
 func snapEvery(snapCount int) int {
@@ -60,7 +61,9 @@ func (k *core) countApplied() {
 // checkpoint captures the changes and writes them in the background.
 func (k *core) checkpoint() {
 	cp := k.cp
+	t0 := time.Now()
 	c := k.eng.Capture()
+	capture := time.Since(t0)
 	cp.since, cp.running = 0, true
 	cp.every = snapEvery(k.s.cfg.SnapCount)
 	cp.wg.Add(1)
@@ -68,7 +71,7 @@ func (k *core) checkpoint() {
 		defer cp.wg.Done()
 		start := time.Now()
 		err := cp.store.Write(c)
-		cp.done <- checkpointDone{zxid: c.Zxid, took: time.Since(start), n: len(c.Nodes) + len(c.Deleted), err: err}
+		cp.done <- checkpointDone{zxid: c.Zxid, capture: capture, took: time.Since(start), n: len(c.Nodes) + len(c.Deleted), err: err}
 	}()
 }
 
@@ -90,7 +93,7 @@ func (k *core) checkpointed(d checkpointDone) {
 	if k.s.metrics != nil {
 		k.s.metrics.ObserveCheckpoint(d.took)
 	}
-	k.s.lg.Info("checkpoint written", "zxid", d.zxid.String(), "changes", d.n, "took", d.took)
+	k.s.lg.Info("checkpoint written", "zxid", d.zxid.String(), "changes", d.n, "capture", d.capture, "took", d.took)
 	if cp.since >= cp.every {
 		// Enough txns were applied while this one was written.
 		k.checkpoint()
