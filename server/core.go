@@ -77,6 +77,7 @@ type core struct {
 	bySession map[zk.SessionID]*client
 	lat       latency
 	stats     *opStats
+	childEnc  map[string]encodedChildren // see children.go
 	traceMask int64 // get_trace_mask / set_trace_mask (ZooTrace's mask; Paddock does not trace)
 
 	lastCheckpoint   zk.Zxid   // the last durable checkpoint (last_snapshot)

@@ -205,11 +205,17 @@ func (k *core) read(it *item, cl *client) (zk.Record, zk.Code) {
 		if err != nil {
 			return nil, codeOf(err)
 		}
+		if enc := k.encodeChildren(r.Path, children); enc != nil {
+			return &childrenBody{enc}, zk.CodeOK
+		}
 		return &zk.GetChildrenResponse{Children: children}, zk.CodeOK
 	case *zk.GetChildren2Request:
 		children, stat, err := e.GetChildren(r.Path, cl.auth, watch(r.Watch))
 		if err != nil {
 			return nil, codeOf(err)
+		}
+		if enc := k.encodeChildren(r.Path, children); enc != nil {
+			return &children2Body{enc, stat}, zk.CodeOK
 		}
 		return &zk.GetChildren2Response{Children: children, Stat: stat}, zk.CodeOK
 	case *zk.GetACLRequest:
