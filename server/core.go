@@ -78,7 +78,7 @@ type core struct {
 	lat       latency
 	stats     *opStats
 	childEnc  map[string]encodedChildren // see children.go
-	traceMask int64 // get_trace_mask / set_trace_mask (ZooTrace's mask; Paddock does not trace)
+	traceMask int64                      // get_trace_mask / set_trace_mask (ZooTrace's mask; Paddock does not trace)
 
 	lastCheckpoint   zk.Zxid   // the last durable checkpoint (last_snapshot)
 	lastCheckpointAt time.Time // and when it finished
