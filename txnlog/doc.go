@@ -89,9 +89,11 @@
 //
 // After a batch leaves the current segment at or past
 // Config.SegmentSize, the next batch starts a new segment. Its file was
-// created as prealloc.<n>.tmp and preallocated (fallocate, KEEP_SIZE) in
-// the background by another goroutine, ahead of need; a roll that finds
-// none ready creates one inline without preallocating.
+// created as prealloc.<n>.tmp and preallocated in the background by
+// another goroutine, ahead of need: filled with zeros up to PreAllocSize
+// and synced (on Linux), so that an fdatasync after an append flushes data
+// blocks only, never metadata; a roll that finds none ready creates one
+// inline without preallocating.
 //
 // # Recovery
 //

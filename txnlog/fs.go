@@ -33,9 +33,10 @@ type File interface {
 	Sync() error
 	Truncate(size int64) error
 	Size() (int64, error)
-	// Preallocate reserves disk space for the file up to size bytes
-	// without changing Size (fallocate with FALLOC_FL_KEEP_SIZE); a no-op
-	// where that is not supported.
+	// Preallocate reserves disk space for the file up to size bytes. The
+	// file may grow to size, filled with zeros (on Linux it does: see
+	// preallocate), which readers take as the end of the written data; it
+	// may be a no-op where not supported.
 	Preallocate(size int64) error
 	Close() error
 }
