@@ -94,12 +94,26 @@ func (e *Engine) Restore(r NodeRecord) error {
 		return fmt.Errorf("engine: restore: bad path %q", r.Path)
 	}
 	t := e.tree
-	n := t.lookup(r.Path)
-	if n == nil {
-		n = &node{}
-		n.setPath(strings.Clone(r.Path))
-		t.insert(n)
+	// One B-tree operation per node: insert, and only if a node was there
+	// already (the root and the reserved /zookeeper nodes) put it back and
+	// overwrite it. (A lookup first would double the cost of a restart.)
+	var n *node
+	existed := true
+	if r.Path == "/" {
+		n = t.root
 	} else {
+		fresh := &node{}
+		fresh.setPath(strings.Clone(r.Path))
+		if old, replaced := t.nodes.ReplaceOrInsert(entry{fresh}); replaced {
+			t.nodes.ReplaceOrInsert(old)
+			n = old.n
+		} else {
+			n, existed = fresh, false
+			t.childrenChanged(n.path)
+			t.dataSize += int64(len(n.path))
+		}
+	}
+	if existed {
 		t.dataSize -= int64(len(n.data)) * t.dataWeight(n)
 		t.acls.Release(n.acl)
 	}
