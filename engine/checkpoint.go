@@ -89,7 +89,13 @@ func (e *Engine) Capture() *Capture {
 // Restore loads one node of a checkpoint into a fresh engine (before any
 // Apply): the reserved nodes are overwritten, others inserted. Parents need
 // not come first. It keeps its own copies of what it stores.
-func (e *Engine) Restore(r NodeRecord) error {
+func (e *Engine) Restore(r NodeRecord) error { return e.restore(r, false) }
+
+// RestoreOwned is Restore for a record whose Path and Data the engine may
+// keep as they are (nobody else holds or changes them): no copies.
+func (e *Engine) RestoreOwned(r NodeRecord) error { return e.restore(r, true) }
+
+func (e *Engine) restore(r NodeRecord, owned bool) error {
 	if r.Path != "/" && ValidatePath(r.Path) != nil {
 		return fmt.Errorf("engine: restore: bad path %q", r.Path)
 	}
@@ -103,7 +109,11 @@ func (e *Engine) Restore(r NodeRecord) error {
 		n = t.root
 	} else {
 		fresh := &node{}
-		fresh.setPath(strings.Clone(r.Path))
+		if owned {
+			fresh.setPath(r.Path)
+		} else {
+			fresh.setPath(strings.Clone(r.Path))
+		}
 		if old, replaced := t.nodes.ReplaceOrInsert(entry{fresh}); replaced {
 			t.nodes.ReplaceOrInsert(old)
 			n = old.n
@@ -117,7 +127,11 @@ func (e *Engine) Restore(r NodeRecord) error {
 		t.dataSize -= int64(len(n.data)) * t.dataWeight(n)
 		t.acls.Release(n.acl)
 	}
-	n.data = cloneData(r.Data)
+	if owned {
+		n.data = r.Data
+	} else {
+		n.data = cloneData(r.Data)
+	}
 	t.dataSize += int64(len(n.data)) * t.dataWeight(n)
 	n.acl = t.acls.Intern(r.ACL)
 	n.czxid, n.mzxid, n.pzxid = r.Czxid, r.Mzxid, r.Pzxid

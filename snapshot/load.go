@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -150,6 +151,27 @@ func (s *Store) Load(e *engine.Engine) (zk.Zxid, error) {
 	var meta Meta
 	var nodes int64
 	sessions := make(map[zk.SessionID]int32)
+	// Two stages on two goroutines: this one reads, checks and decodes the
+	// records and copies them out of the iterator's buffers; the other
+	// restores them into the engine (which is single-threaded), in order.
+	// On two cores a restart takes about the longer of the two, not both.
+	batches := make(chan []engine.NodeRecord, 8)
+	restored := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			for i := range b {
+				if err == nil {
+					if rerr := e.RestoreOwned(b[i]); rerr != nil {
+						err = fmt.Errorf("%w: %s: %w", ErrCorrupt, b[i].Path, rerr)
+					}
+				}
+			}
+		}
+		restored <- err
+	}()
+	var own ownedRecords
+	batch := make([]engine.NodeRecord, 0, loadBatch)
 	err := s.scan(visitor{
 		decode: true,
 		meta: func(m Meta) error {
@@ -160,8 +182,10 @@ func (s *Store) Load(e *engine.Engine) (zk.Zxid, error) {
 			return nil
 		},
 		node: func(key, _ []byte, rec *engine.NodeRecord) error {
-			if err := e.Restore(*rec); err != nil {
-				return fmt.Errorf("%w: %s: %w", ErrCorrupt, keyName(key), err)
+			batch = append(batch, own.copy(rec))
+			if len(batch) == loadBatch {
+				batches <- batch
+				batch = make([]engine.NodeRecord, 0, loadBatch)
 			}
 			nodes++
 			return nil
@@ -171,6 +195,13 @@ func (s *Store) Load(e *engine.Engine) (zk.Zxid, error) {
 			return nil
 		},
 	})
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	if rerr := <-restored; err == nil {
+		err = rerr
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -333,4 +364,44 @@ func (t *treeCheck) finish() {
 	for _, p := range bad {
 		t.problem("node %q counts %d children; %d found", p, t.kids[p].declared, t.kids[p].seen)
 	}
+}
+
+// loadBatch is how many records Load hands to the restoring goroutine at
+// a time.
+const loadBatch = 1024
+
+// ownedRecords copies decoded records out of the scan's buffers. Nodes
+// mostly share a few ACLs, so the last ACL copied is reused when the next
+// record's is equal: no allocation for it.
+type ownedRecords struct {
+	lastACL []zk.ACL
+}
+
+func (o *ownedRecords) copy(r *engine.NodeRecord) engine.NodeRecord {
+	c := *r
+	c.Path = strings.Clone(r.Path)
+	if r.Data != nil {
+		c.Data = bytes.Clone(r.Data)
+	}
+	if !aclEqual(o.lastACL, r.ACL) {
+		acl := make([]zk.ACL, len(r.ACL))
+		for i, a := range r.ACL {
+			acl[i] = zk.ACL{Perms: a.Perms, ID: zk.Id{Scheme: strings.Clone(a.ID.Scheme), ID: strings.Clone(a.ID.ID)}}
+		}
+		o.lastACL = acl
+	}
+	c.ACL = o.lastACL
+	return c
+}
+
+func aclEqual(a, b []zk.ACL) bool {
+	if len(a) != len(b) || a == nil {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
