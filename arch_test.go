@@ -23,16 +23,22 @@ var allowed = map[string][]string{
 	"net/":     {"zk", "net/"},
 	"bench":    {"zk", "server", "net/", "engine", "txnlog", "snapshot", "quorum"},
 	"server":   {"zk", "engine", "txnlog", "snapshot", "quorum", "net/"},
-	"cmd/":     {"*"},
+	// Test support: starts servers for other packages' tests.
+	"server/servertest": {"server", "zk", "engine", "txnlog", "snapshot", "quorum", "net/"},
+	"cmd/":              {"*"},
 }
 
+// rule returns the rule of the longest prefix that matches pkg.
 func rule(pkg string) ([]string, bool) {
-	for prefix, deps := range allowed {
+	best, found := "", false
+	for prefix := range allowed {
 		if pkg == prefix || strings.HasPrefix(pkg, strings.TrimSuffix(prefix, "/")+"/") || (strings.HasSuffix(prefix, "/") && strings.HasPrefix(pkg, prefix)) {
-			return deps, true
+			if !found || len(prefix) > len(best) {
+				best, found = prefix, true
+			}
 		}
 	}
-	return nil, false
+	return allowed[best], found
 }
 
 func permitted(dep string, deps []string) bool {

@@ -3,36 +3,22 @@ package bench
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/paddockdb/paddock/net/zkclient"
-	"github.com/paddockdb/paddock/server"
+	"github.com/paddockdb/paddock/server/servertest"
 )
 
 // startServer runs a Paddock server in-process on a free 127.0.0.1 port.
 func startServer(t *testing.T) string {
 	t.Helper()
-	cfg := server.DefaultConfig()
-	cfg.ClientPort = 0
-	cfg.ClientPortAddress = "127.0.0.1"
-	cfg.DataDir = t.TempDir()
-	cfg.DataLogDir = t.TempDir()
-	cfg.AdminEnableServer = false
+	cfg := servertest.Config(t.TempDir())
 	cfg.MaxClientCnxns = 0
 	cfg.FourLetterWords = []string{"*"}
-	s, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s.Addr().String()
+	return servertest.Start(t, cfg).Addr().String()
 }
 
 // small returns options for a short run against addr.

@@ -3,33 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/paddockdb/paddock/server"
+	"github.com/paddockdb/paddock/server/servertest"
 )
 
 // startBenchServer runs a Paddock server in-process for the bench tests.
 func startBenchServer(t *testing.T) string {
 	t.Helper()
-	cfg := server.DefaultConfig()
-	cfg.ClientPort = 0
-	cfg.ClientPortAddress = "127.0.0.1"
-	cfg.DataDir = t.TempDir()
-	cfg.DataLogDir = t.TempDir()
-	cfg.AdminEnableServer = false
-	srv, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv.Addr().String()
+	return servertest.Start(t, servertest.Config(t.TempDir())).Addr().String()
 }
 
 // TestBenchCommand: a 0.2 s run of two workloads writes a table, JSON lines

@@ -2,31 +2,16 @@ package main
 
 import (
 	"bytes"
-	"log/slog"
 	"testing"
 
-	"github.com/paddockdb/paddock/server"
+	"github.com/paddockdb/paddock/server/servertest"
 )
 
 // TestCLICommand checks that `paddock cli` reaches the shell: a one-shot
 // command against an in-process server, and the exit statuses of a failed
 // command and of bad options. The shell itself is tested in package zkcli.
 func TestCLICommand(t *testing.T) {
-	cfg := server.DefaultConfig()
-	cfg.ClientPort = 0
-	cfg.ClientPortAddress = "127.0.0.1"
-	dir := t.TempDir()
-	cfg.DataDir, cfg.DataLogDir = dir, dir
-	cfg.AdminEnableServer = false
-	s, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	addr := s.Addr().String()
+	addr := servertest.Start(t, servertest.Config(t.TempDir())).Addr().String()
 	for _, tc := range []struct {
 		args      []string
 		code      int

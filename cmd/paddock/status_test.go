@@ -3,14 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/paddockdb/paddock/server"
+	"github.com/paddockdb/paddock/server/servertest"
 )
 
 // TestStatus: `paddock status zoo.cfg` prints the Mode of the server the
@@ -18,19 +17,7 @@ import (
 // error and exits 1.
 func TestStatus(t *testing.T) {
 	dir := t.TempDir()
-	cfg := server.DefaultConfig()
-	cfg.ClientPort = 0
-	cfg.ClientPortAddress = "127.0.0.1"
-	cfg.DataDir = dir
-	cfg.DataLogDir = dir
-	srv, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := servertest.Start(t, servertest.Config(dir))
 	port := srv.Addr().(*net.TCPAddr).Port
 	zoo := filepath.Join(dir, "zoo.cfg")
 	if err := os.WriteFile(zoo, []byte(fmt.Sprintf("dataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n", dir, port)), 0o644); err != nil {

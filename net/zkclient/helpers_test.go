@@ -5,7 +5,6 @@ package zkclient_test
 
 import (
 	"io"
-	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/paddockdb/paddock/net/zkclient"
 	"github.com/paddockdb/paddock/server"
+	"github.com/paddockdb/paddock/server/servertest"
 	"github.com/paddockdb/paddock/zk"
 )
 
@@ -27,25 +27,14 @@ const (
 // unless the test closed it.
 func startServer(t testing.TB, dir string, port int) *server.Server {
 	t.Helper()
-	cfg := server.DefaultConfig()
+	cfg := servertest.Config(dir)
 	cfg.ClientPort = port
-	cfg.ClientPortAddress = "127.0.0.1"
-	cfg.DataDir, cfg.DataLogDir = dir, dir
 	cfg.TickTime = testTick
 	cfg.MinSessionTimeout = 2 * testTick
 	cfg.MaxSessionTimeout = 20 * testTick
 	cfg.ExtendedTypesEnabled = true
 	cfg.ContainerCheckInterval = 100 * time.Millisecond
-	cfg.AdminEnableServer = false
-	s, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatalf("server.Start: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return servertest.Start(t, cfg)
 }
 
 // freePort returns a TCP port that was free a moment ago.

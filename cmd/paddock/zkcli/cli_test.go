@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"regexp"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/paddockdb/paddock/net/zkclient"
 	"github.com/paddockdb/paddock/server"
+	"github.com/paddockdb/paddock/server/servertest"
 	"github.com/paddockdb/paddock/zk"
 )
 
@@ -33,23 +33,12 @@ func startServer(t *testing.T) string {
 // port); it is closed when the test ends.
 func startServerOn(t *testing.T, dir string, port int) *server.Server {
 	t.Helper()
-	cfg := server.DefaultConfig()
+	cfg := servertest.Config(dir)
 	cfg.ClientPort = port
-	cfg.ClientPortAddress = "127.0.0.1"
-	cfg.DataDir, cfg.DataLogDir = dir, dir
 	cfg.TickTime = 200 * time.Millisecond
 	cfg.MinSessionTimeout, cfg.MaxSessionTimeout = 400*time.Millisecond, 4*time.Second
 	cfg.ExtendedTypesEnabled = true
-	cfg.AdminEnableServer = false
-	s, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return servertest.Start(t, cfg)
 }
 
 // env is a server and a client to prepare and inspect it.
