@@ -99,6 +99,28 @@ func (s *Shell) deprecated(specs []optSpec, tokens []string, msg string) (*cmdLi
 	return cl, nil
 }
 
+// parsePathCmd parses get and stat, whose old form was "cmd path watch":
+// a path is required, and a third argument is read as -w after the
+// deprecation message.
+func (s *Shell) parsePathCmd(c *command, specs []optSpec, tokens []string, deprecation string) (*cmdLine, error) {
+	cl, err := parseOpts(specs, nil, tokens)
+	if err != nil {
+		return nil, parseFail(err)
+	}
+	if len(cl.args) < 2 {
+		return nil, fail(c.usage())
+	}
+	if len(cl.args) > 2 {
+		if cl, err = s.deprecated(specs, tokens, deprecation); err != nil {
+			return nil, err
+		}
+		if len(cl.args) < 2 {
+			return nil, fail(c.usage())
+		}
+	}
+	return cl, nil
+}
+
 // lsHelp is HelpFormatter's output for `ls -?`.
 const lsHelp = `usage: ls [options] path
  -?   help
@@ -186,21 +208,10 @@ func (s *Shell) visitChildren(path string, watch bool, cb func(string) error) er
 }
 
 func (s *Shell) cmdGet(c *command, tokens []string) error {
-	specs := []optSpec{{name: "s"}, {name: "w"}}
-	cl, err := parseOpts(specs, nil, tokens)
+	cl, err := s.parsePathCmd(c, []optSpec{{name: "s"}, {name: "w"}}, tokens,
+		"'get path [watch]' has been deprecated. Please use 'get [-s] [-w] path' instead.")
 	if err != nil {
-		return parseFail(err)
-	}
-	if len(cl.args) < 2 {
-		return fail(c.usage())
-	}
-	if len(cl.args) > 2 {
-		if cl, err = s.deprecated(specs, tokens, "'get path [watch]' has been deprecated. Please use 'get [-s] [-w] path' instead."); err != nil {
-			return err
-		}
-		if len(cl.args) < 2 {
-			return fail(c.usage())
-		}
+		return err
 	}
 	path := cl.args[1]
 	data, st, err := s.zk.Get(s.ctx, path, cl.has("w"))
@@ -440,21 +451,10 @@ func (s *Shell) deleteInBatch(tree []string, batch int) bool {
 }
 
 func (s *Shell) cmdStat(c *command, tokens []string) error {
-	specs := []optSpec{{name: "w"}}
-	cl, err := parseOpts(specs, nil, tokens)
+	cl, err := s.parsePathCmd(c, []optSpec{{name: "w"}}, tokens,
+		"'stat path [watch]' has been deprecated. Please use 'stat [-w] path' instead.")
 	if err != nil {
-		return parseFail(err)
-	}
-	if len(cl.args) < 2 {
-		return fail(c.usage())
-	}
-	if len(cl.args) > 2 {
-		if cl, err = s.deprecated(specs, tokens, "'stat path [watch]' has been deprecated. Please use 'stat [-w] path' instead."); err != nil {
-			return err
-		}
-		if len(cl.args) < 2 {
-			return fail(c.usage())
-		}
+		return err
 	}
 	path := cl.args[1]
 	st, ok, err := s.zk.Exists(s.ctx, path, cl.has("w"))
