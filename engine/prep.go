@@ -40,6 +40,15 @@ func (p *pendingChanges) add(c *change) {
 	p.list = append(p.list, c)
 }
 
+// ResetPrep forgets every prepared, unapplied txn (a leader that lost its
+// leadership: they may never commit) and makes the next zxid Prep assigns
+// greater than both the last applied one and floor (a new leader's
+// epoch<<32).
+func (e *Engine) ResetPrep(floor zk.Zxid) {
+	e.pending = newPendingChanges()
+	e.nextZxid = max(e.lastZxid, floor)
+}
+
 // retire drops the records of txns with zxid <= z, once applied
 // (FinalRequestProcessor's outstandingChanges cleanup).
 func (p *pendingChanges) retire(z zk.Zxid) {
@@ -517,11 +526,23 @@ func multiOpType(op zk.MultiOp) zk.OpCode {
 // PrepCreateSession returns the createSession transaction of a new session
 // with the given negotiated timeout, and its id.
 func (e *Engine) PrepCreateSession(timeoutMs int32, nowMs int64) *zk.Txn {
+	return e.PrepCreateSessionID(e.NewSessionID(), timeoutMs, nowMs)
+}
+
+// NewSessionID returns the next session id of this server (see
+// InitSessionIDs). In an ensemble the server a client connects to picks
+// the id and the leader preps its txn (PrepCreateSessionID).
+func (e *Engine) NewSessionID() zk.SessionID {
 	id := zk.SessionID(e.nextSID)
 	e.nextSID++
 	if zk.SessionID(e.nextSID) == ContainerOwner {
 		e.nextSID++
 	}
+	return id
+}
+
+// PrepCreateSessionID returns the createSession transaction of session id.
+func (e *Engine) PrepCreateSessionID(id zk.SessionID, timeoutMs int32, nowMs int64) *zk.Txn {
 	e.nextZxid++
 	return &zk.Txn{
 		Header: zk.TxnHeader{ClientID: id, Zxid: e.nextZxid, Time: nowMs, Type: zk.OpCreateSession},

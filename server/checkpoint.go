@@ -104,8 +104,8 @@ func (k *core) checkpointed(d checkpointDone) {
 // the last snapRetainCount checkpoints.
 func (k *core) purge() {
 	cp := k.cp
-	if cp == nil || len(cp.history) == 0 {
-		return
+	if cp == nil || cp.log == nil || len(cp.history) == 0 {
+		return // (an ensemble's raft log is not purged yet)
 	}
 	keep := k.s.cfg.SnapRetainCount
 	if keep < 1 {

@@ -38,7 +38,22 @@ func (f *fields) add(key string, v any) { *f = append(*f, field{key, v}) }
 type connInfo = zknet.ConnStats
 
 // mode is what srvr prints after "Mode: " and mntr as zk_server_state.
-func (k *core) mode() string { return "standalone" }
+func (k *core) mode() string {
+	switch e := k.ens; {
+	case e == nil:
+		return "standalone"
+	case e.isLeader():
+		return "leader"
+	case e.learner:
+		return "observer"
+	default:
+		return "follower"
+	}
+}
+
+// serving reports whether the server answers clients: always when
+// standalone, while a leader is known in an ensemble.
+func (k *core) serving() bool { return k.ens == nil || k.ens.lead != 0 }
 
 // outstanding is the number of requests received and not yet answered.
 func (k *core) outstanding() int { return len(k.in) + len(k.inflight) }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -294,6 +295,9 @@ type Config struct {
 	// MultiAddressEnabled is multiAddress.enabled, default false: allows
 	// several '|'-separated addresses in server.N.
 	MultiAddressEnabled bool
+	// MyID is this server's id in an ensemble: the number in dataDir/myid,
+	// which LoadConfig reads when the config is distributed.
+	MyID int64
 	// Servers are the server.N lines, sorted by ID; from the dynamic config
 	// file when there is one.
 	Servers []ServerSpec
@@ -476,7 +480,69 @@ func LoadConfig(path string) (Config, []string, error) {
 	if err := p.validate(); err != nil {
 		return Config{}, p.warnings, err
 	}
+	if p.cfg.Distributed() && p.cfg.MyID == 0 {
+		id, err := ReadMyID(p.cfg.DataDir)
+		if err != nil {
+			return Config{}, p.warnings, err
+		}
+		p.cfg.MyID = id
+	}
+	if err := p.cfg.CheckMembership(); err != nil {
+		return Config{}, p.warnings, err
+	}
 	return p.cfg, p.warnings, nil
+}
+
+// ReadMyID reads dataDir/myid, as QuorumPeerConfig.setupMyId does.
+func ReadMyID(dataDir string) (int64, error) {
+	path := filepath.Join(dataDir, "myid")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return 0, &ConfigError{Key: "myid", Msg: fmt.Sprintf("%s file is missing: an ensemble member needs its server id (the N of its server.N line) there", path)}
+		}
+		return 0, err
+	}
+	id, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &ConfigError{Key: "myid", Msg: fmt.Sprintf("serverid %q in %s is not a positive number", strings.TrimSpace(string(b)), path)}
+	}
+	return id, nil
+}
+
+// CheckMembership checks what an ensemble member needs beyond Validate:
+// its myid is one of the server.N lines, and no two servers share a
+// quorum or election address.
+func (c *Config) CheckMembership() error {
+	if !c.Distributed() {
+		return nil
+	}
+	bad := func(key, format string, args ...any) error {
+		return &ConfigError{Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	found := false
+	used := make(map[string]string)
+	for _, sv := range c.Servers {
+		key := "server." + strconv.FormatInt(sv.ID, 10)
+		if sv.ID == c.MyID {
+			found = true
+		}
+		for _, a := range sv.Addrs {
+			for _, port := range []int{a.QuorumPort, a.ElectionPort} {
+				addr := net.JoinHostPort(a.Host, strconv.Itoa(port))
+				if other, dup := used[addr]; dup && other != key {
+					return bad(key, "%s and %s both use %s", other, key, addr)
+				} else if dup {
+					return bad(key, "%s uses %s twice", key, addr)
+				}
+				used[addr] = key
+			}
+		}
+	}
+	if !found {
+		return bad("myid", "My id %d not in the peer list (server.N lines)", c.MyID)
+	}
+	return nil
 }
 
 // resolve fills in the values ZooKeeper derives from others when unset.

@@ -611,6 +611,18 @@ func TestLoadConfig(t *testing.T) {
 		"server.3=zoo3:2888:3888:observer;0.0.0.0:2181\n")
 	writeFile(t, cfgPath, "tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir="+dir+
 		"\nreconfigEnabled=true\nstandaloneEnabled=false\ndynamicConfigFile="+dyn+"\n")
+	if _, _, err := LoadConfig(cfgPath); err == nil || !strings.Contains(err.Error(), "myid file is missing") {
+		t.Fatalf("no myid: err = %v", err)
+	}
+	writeFile(t, filepath.Join(dir, "myid"), "4\n")
+	if _, _, err := LoadConfig(cfgPath); err == nil || !strings.Contains(err.Error(), "My id 4 not in the peer list") {
+		t.Fatalf("myid 4: err = %v", err)
+	}
+	writeFile(t, filepath.Join(dir, "myid"), "x\n")
+	if _, _, err := LoadConfig(cfgPath); err == nil || !strings.Contains(err.Error(), "not a positive number") {
+		t.Fatalf("myid x: err = %v", err)
+	}
+	writeFile(t, filepath.Join(dir, "myid"), "2\n")
 	cfg, warnings, err := LoadConfig(cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -768,6 +780,18 @@ func javaEscape(s string) string {
 
 // TestConfigGolden parses the Debian package's zoo.cfg (ZooKeeper's
 // zoo_sample.cfg) and compares the result with its golden dump.
+func TestCheckMembershipDuplicates(t *testing.T) {
+	cfg, _, err := ParseConfig(strings.NewReader("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/tmp/x\nclientPort=2181\n" +
+		"server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889\nserver.3=127.0.0.1:2888:3890\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MyID = 1
+	if err := cfg.CheckMembership(); err == nil || !strings.Contains(err.Error(), "server.1 and server.3 both use 127.0.0.1:2888") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestConfigGolden(t *testing.T) {
 	for _, name := range []string{"debian-zoo"} {
 		t.Run(name, func(t *testing.T) {

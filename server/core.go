@@ -89,6 +89,7 @@ type core struct {
 	buf      []byte    // txn encoding scratch
 	failed   bool
 	cp       *checkpointer // nil: no checkpoint store (tests with an injected log)
+	ens      *ensemble     // nil: standalone
 }
 
 func newCore(s *Server) *core {
@@ -135,7 +136,15 @@ func (k *core) run(stop <-chan struct{}) {
 			k.handle(it)
 		case <-k.dur.wake:
 			k.onWake()
+		case ev := <-k.ensembleEvents():
+			if !k.failed {
+				k.ensembleEvent(ev)
+			}
 		case now := <-tick.C:
+			if k.ens != nil {
+				k.sendTouches()
+				k.ensembleTick(now)
+			}
 			k.expireSessions(now.UnixMilli())
 		case now := <-sweep.C:
 			k.sweepContainers(now.UnixMilli())
@@ -236,6 +245,24 @@ func (k *core) connect(it *item) {
 		answer(zk.ConnectResponse{TimeOut: int32(timeout), SessionID: id, Passwd: engine.SessionPassword(id)}, true, nil)
 	}
 	id := req.SessionID
+	if k.ens != nil && k.ens.lead == 0 && id == 0 {
+		answer(zk.ConnectResponse{}, false, errNoLeader)
+		return
+	}
+	if id == 0 && k.ens != nil {
+		id = k.eng.NewSessionID()
+		ok := k.ensembleWrite(&fwdReq{session: id, op: zk.OpCreateSession, timeout: int32(timeout)}, nil,
+			func(engine.Result) {
+				k.s.lg.Info("Established session", "session", id.String(), "timeout", timeout,
+					"remote", c.RemoteAddr().String())
+				established(id)
+			},
+			func() { answer(zk.ConnectResponse{}, false, errors.New("the leader changed while creating the session")) })
+		if !ok {
+			answer(zk.ConnectResponse{}, false, errNoLeader)
+		}
+		return
+	}
 	if id == 0 {
 		txn := k.eng.PrepCreateSession(int32(timeout), now)
 		id = txn.Header.ClientID
@@ -287,6 +314,9 @@ func (k *core) closed(c *zknet.Conn) {
 }
 
 func (k *core) expireSessions(now int64) {
+	if k.ens != nil && !(k.ens.isLeader() && k.ens.ready) {
+		return // only a leader expires sessions
+	}
 	for _, s := range k.tracker.Expired(now) {
 		to, _ := k.tracker.Timeout(s)
 		k.stats.sessionsExpired++
@@ -295,6 +325,10 @@ func (k *core) expireSessions(now int64) {
 			cl.conn.Close(fmt.Errorf("session %s expired", s))
 			k.detach(cl)
 		}
+		if k.ens != nil {
+			k.propose(k.eng.PrepCloseSession(s, 0, now))
+			continue
+		}
 		k.submit(k.eng.PrepCloseSession(s, 0, now), func(engine.Result) { k.tracker.Remove(s) })
 	}
 }
@@ -302,7 +336,23 @@ func (k *core) expireSessions(now int64) {
 // sweepContainers deletes empty containers and expired TTL nodes, as
 // ZooKeeper's ContainerManager does once a checkInterval.
 func (k *core) sweepContainers(now int64) {
+	if k.ens != nil && !(k.ens.isLeader() && k.ens.ready) {
+		return
+	}
 	for _, p := range k.eng.ExpiredTTLAndContainers(now) {
+		if k.ens != nil {
+			k.propose(k.eng.PrepDeleteContainer(p, now))
+			continue
+		}
 		k.submit(k.eng.PrepDeleteContainer(p, now), nil)
 	}
+}
+
+// ensembleEvents is the channel of the quorum node's reports, nil (never
+// ready) when standalone.
+func (k *core) ensembleEvents() <-chan ensEvent {
+	if k.ens == nil {
+		return nil
+	}
+	return k.ens.events
 }

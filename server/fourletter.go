@@ -30,6 +30,14 @@ func (s *Server) containerInterval() time.Duration {
 // Each renders the same figures as the admin command of the same meaning
 // (commands.go), as text.
 func (k *core) fourLetter(word string) (string, bool) {
+	// ZooKeeper's FourLetterCommands: without a running ZooKeeperServer
+	// (no leader in an ensemble) most words answer this.
+	switch word {
+	case "srvr", "stat", "mntr", "cons", "crst", "srst", "dump", "wchs", "wchc", "wchp", "dirs":
+		if !k.serving() {
+			return "This ZooKeeper instance is not currently serving requests\n", true
+		}
+	}
 	switch word {
 	case "ruok":
 		return "imok", true

@@ -35,12 +35,38 @@ func (k *core) request(it *item) {
 		k.reply(it, zk.CodeSessionExpired, nil)
 		return
 	}
+	if k.ens != nil && hdr.Type == zk.OpSync {
+		// Linearizable: wait for the leader's commit index (ReadIndex).
+		q := &queued{it: it, write: true}
+		cl.queue = append(cl.queue, q)
+		if !k.ensembleSync(cl, q) {
+			cl.conn.Close(errNoLeader)
+			k.detach(cl)
+		}
+		return
+	}
 	if !isWrite(hdr.Type) {
 		if len(cl.queue) > 0 {
 			cl.queue = append(cl.queue, &queued{it: it})
 			return
 		}
 		k.answer(cl, it)
+		return
+	}
+	if k.ens != nil {
+		if hdr.Type == zk.OpCloseSession {
+			k.tracker.SetClosing(cl.session)
+		}
+		q := &queued{it: it, write: true}
+		cl.queue = append(cl.queue, q)
+		r := &fwdReq{session: cl.session, xid: hdr.Xid, op: hdr.Type, auth: cl.auth, rec: it.rec}
+		if !k.ensembleWrite(r, cl, func(res engine.Result) {
+			q.applied, q.res = true, res
+			k.drain(cl)
+		}, nil) {
+			cl.conn.Close(errNoLeader)
+			k.detach(cl)
+		}
 		return
 	}
 	var txn *zk.Txn
@@ -72,7 +98,7 @@ func (k *core) drain(cl *client) {
 		}
 		cl.queue[0] = nil
 		cl.queue = cl.queue[1:]
-		if !q.write {
+		if !q.write || q.it.hdr.Type == zk.OpSync {
 			k.answer(cl, q.it)
 			continue
 		}

@@ -102,6 +102,9 @@ func New(cfg Config, lg *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.CheckMembership(); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, lg: lg, stop: make(chan struct{}), failed: make(chan struct{})}
 	s.core = newCore(s)
 	addr := net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort))
@@ -128,7 +131,11 @@ func (s *Server) Start() error {
 	}
 	s.started = true
 	s.start = time.Now()
-	if s.core.log == nil { // a test may have given its own
+	if s.cfg.Distributed() {
+		if err := s.openEnsemble(); err != nil {
+			return fmt.Errorf("server: %w", err)
+		}
+	} else if s.core.log == nil { // a test may have given its own
 		if err := s.openStorage(); err != nil {
 			return fmt.Errorf("server: %w", err)
 		}
@@ -140,13 +147,21 @@ func (s *Server) Start() error {
 		defer s.wg.Done()
 		s.core.run(s.stop)
 	}()
+	if s.core.ens != nil {
+		s.core.ens.node.Start()
+	}
 	if err := s.net.Start(); err != nil {
 		close(s.stop)
 		s.wg.Wait()
 		if s.metricsSrv != nil {
 			s.metricsSrv.Close()
 		}
-		s.core.log.Close()
+		if s.core.ens != nil {
+			s.core.ens.node.Close()
+		}
+		if s.core.log != nil {
+			s.core.log.Close()
+		}
 		s.core.closeStorage()
 		return fmt.Errorf("server: %w", err)
 	}
@@ -179,6 +194,11 @@ func (s *Server) Close() error {
 	if started {
 		close(s.stop)
 		s.wg.Wait()
+	}
+	if s.core.ens != nil {
+		if nerr := s.core.ens.node.Close(); err == nil {
+			err = nerr
+		}
 	}
 	if s.core.log != nil {
 		if lerr := s.core.log.Close(); err == nil {

@@ -1,0 +1,523 @@
+package quorum
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+)
+
+// Peer is one member of the ensemble (a server.N line).
+type Peer struct {
+	ID uint64
+	// Addr is the peer's quorum address as this server dials it; for this
+	// server, the address it listens on.
+	Addr string
+	// Learner marks an observer: it replicates the log and serves
+	// clients, but never votes.
+	Learner bool
+}
+
+// Config configures a Node.
+type Config struct {
+	ID    uint64 // this server's myid
+	Peers []Peer // every member, this one included
+	// LogDir is where the raft log lives (dataLogDir).
+	LogDir string
+	// Tick is raft's tick; ElectionTicks and HeartbeatTicks are counted in
+	// it.
+	Tick           time.Duration
+	ElectionTicks  int
+	HeartbeatTicks int
+	// NoSync (forceSync=no) writes the log without fsync.
+	NoSync       bool
+	PreAllocSize int64
+	SlowSync     time.Duration
+	// OnBatch reports each group commit of the log: records and fsync time.
+	OnBatch func(records int, sync time.Duration)
+	Logger  *slog.Logger
+	Handler Handler
+}
+
+// Entry is a committed log entry. Data is nil for raft's own entries (a new
+// leader's empty entry, membership changes), which the server skips.
+type Entry struct {
+	Index uint64
+	Term  uint64
+	Data  []byte
+}
+
+// Handler receives what a Node reports. Committed and LeaderChanged are
+// called on the raft goroutine, in order; Message on transport goroutines.
+// Committed may block (that is the server's backpressure); the others must
+// not.
+type Handler interface {
+	// Committed hands over entries committed by a majority, in index
+	// order. Every committed entry is handed over exactly once per
+	// process: after a restart, from the log's start.
+	Committed(ents []Entry)
+	// LeaderChanged reports a new leader (0: none known) or term.
+	LeaderChanged(lead, term uint64)
+	// ReadIndex answers a ReadIndex call: once the entries up to index are
+	// applied, a read reflects every write committed before the call.
+	ReadIndex(ctx uint64, index uint64)
+	// Message delivers an application message sent with Send.
+	Message(from uint64, data []byte)
+	// PeerDown reports that the connection to a peer broke: application
+	// messages queued for it may be lost.
+	PeerDown(id uint64)
+	// Failed reports that the log could not be written or synced: the
+	// node has stopped and nothing more may be acknowledged.
+	Failed(err error)
+}
+
+// Status is a snapshot of the node's view of the ensemble.
+type Status struct {
+	ID      uint64
+	Lead    uint64
+	Term    uint64
+	Commit  uint64
+	Applied uint64
+	Leader  bool
+	Learner bool
+	// Followers lists, on the leader, every other member and how far its
+	// log matches the leader's.
+	Followers []FollowerStatus
+}
+
+// FollowerStatus is the leader's view of one other member.
+type FollowerStatus struct {
+	ID      uint64
+	Learner bool
+	Match   uint64
+	Active  bool
+}
+
+// Node is one server's raft member.
+type Node struct {
+	cfg  Config
+	lg   *slog.Logger
+	rn   *raft.RawNode
+	ms   *raft.MemoryStorage
+	disk *diskLog
+	tr   *transport
+
+	recvc  chan raftpb.Message
+	propc  chan [][]byte
+	readc  chan uint64
+	unreac chan uint64
+	lostc  chan uint64 // a connection to or from this peer broke
+	stop   chan struct{}
+	done   chan struct{}
+
+	mu     sync.Mutex
+	status Status
+
+	lead, term uint64 // last reported to the handler
+}
+
+// Open recovers the raft log in cfg.LogDir (or starts one for the members
+// in cfg.Peers), binds the quorum port and returns the node, not yet
+// running.
+func Open(cfg Config) (*Node, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Handler == nil {
+		return nil, errors.New("quorum: no Handler")
+	}
+	var self *Peer
+	for i := range cfg.Peers {
+		if cfg.Peers[i].ID == cfg.ID {
+			self = &cfg.Peers[i]
+		}
+	}
+	if self == nil {
+		return nil, fmt.Errorf("quorum: myid %d is not among the members", cfg.ID)
+	}
+	disk, rec, err := openLog(logConfig{
+		Dir: cfg.LogDir, NoSync: cfg.NoSync, PreAllocSize: cfg.PreAllocSize,
+		SlowSync: cfg.SlowSync, Logger: cfg.Logger, OnBatch: cfg.OnBatch,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rec.info.TornTail {
+		cfg.Logger.Warn("raft log: a torn write at the end of the log was cut off",
+			"file", rec.info.TruncatedFile, "offset", rec.info.TruncatedAt, "copy", rec.info.BrokenCopy)
+	}
+	ms := raft.NewMemoryStorage()
+	if raft.IsEmptySnap(rec.snap) {
+		// A new member: the log starts from the configured membership,
+		// the same on every server, as if from a snapshot at index 1.
+		cs := raftpb.ConfState{}
+		for _, p := range cfg.Peers {
+			if p.Learner {
+				cs.Learners = append(cs.Learners, p.ID)
+			} else {
+				cs.Voters = append(cs.Voters, p.ID)
+			}
+		}
+		rec.snap = raftpb.Snapshot{Metadata: raftpb.SnapshotMetadata{Index: 1, Term: 1, ConfState: cs}}
+		if err := disk.save(rec.snap, raftpb.HardState{}, nil, true); err != nil {
+			disk.close()
+			return nil, err
+		}
+	}
+	if err := ms.ApplySnapshot(rec.snap); err != nil {
+		disk.close()
+		return nil, err
+	}
+	if err := ms.Append(rec.entries); err != nil {
+		disk.close()
+		return nil, err
+	}
+	if !raft.IsEmptyHardState(rec.hs) {
+		last, _ := ms.LastIndex()
+		if rec.hs.Commit > last {
+			rec.hs.Commit = last
+		}
+		if err := ms.SetHardState(rec.hs); err != nil {
+			disk.close()
+			return nil, err
+		}
+	}
+	rn, err := raft.NewRawNode(&raft.Config{
+		ID:                        cfg.ID,
+		ElectionTick:              cfg.ElectionTicks,
+		HeartbeatTick:             cfg.HeartbeatTicks,
+		Storage:                   ms,
+		Applied:                   rec.snap.Metadata.Index,
+		MaxSizePerMsg:             1 << 20,
+		MaxInflightMsgs:           256,
+		MaxUncommittedEntriesSize: 1 << 30,
+		CheckQuorum:               true,
+		PreVote:                   true,
+		ReadOnlyOption:            raft.ReadOnlySafe,
+		DisableProposalForwarding: true,
+		Logger:                    raftLogger{cfg.Logger},
+	})
+	if err != nil {
+		disk.close()
+		return nil, err
+	}
+	tr, err := newTransport(cfg.ID, self.Addr, cfg.Logger)
+	if err != nil {
+		disk.close()
+		return nil, err
+	}
+	n := &Node{
+		cfg: cfg, lg: cfg.Logger, rn: rn, ms: ms, disk: disk, tr: tr,
+		recvc:  make(chan raftpb.Message, 4096),
+		propc:  make(chan [][]byte, 4096),
+		readc:  make(chan uint64, 1024),
+		unreac: make(chan uint64, 64),
+		lostc:  make(chan uint64, 64),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	n.status = Status{ID: cfg.ID, Learner: self.Learner}
+	tr.recv = n.receive
+	tr.down = func(id uint64) {
+		select {
+		case n.unreac <- id:
+		default:
+		}
+		n.lost(id)
+		cfg.Handler.PeerDown(id)
+	}
+	tr.inDown = n.lost
+	for _, p := range cfg.Peers {
+		if p.ID != cfg.ID {
+			tr.addPeer(p.ID, p.Addr)
+		}
+	}
+	cfg.Logger.Info("raft log recovered", "dir", cfg.LogDir, "snapshotIndex", rec.snap.Metadata.Index,
+		"entries", len(rec.entries), "term", rec.hs.Term, "commit", rec.hs.Commit)
+	return n, nil
+}
+
+func (n *Node) lost(id uint64) {
+	select {
+	case n.lostc <- id:
+	default:
+	}
+}
+
+// Addr returns the quorum address the node listens on.
+func (n *Node) Addr() string { return n.tr.ln.Addr().String() }
+
+// Start runs the node.
+func (n *Node) Start() {
+	n.tr.start()
+	go n.run()
+}
+
+// Close stops the node and closes its log.
+func (n *Node) Close() error {
+	select {
+	case <-n.stop:
+	default:
+		close(n.stop)
+	}
+	n.tr.close()
+	<-n.done
+	return n.disk.close()
+}
+
+// Propose queues txns for the log. They are dropped unless this node is
+// the leader when the raft goroutine takes them; the server notices by the
+// leader change.
+func (n *Node) Propose(data [][]byte) {
+	select {
+	case n.propc <- data:
+	case <-n.stop:
+	}
+}
+
+// ReadIndex asks for the commit index a linearizable read must wait for;
+// Handler.ReadIndex answers with the same ctx (or never, if leadership
+// changes meanwhile).
+func (n *Node) ReadIndex(ctx uint64) {
+	select {
+	case n.readc <- ctx:
+	case <-n.stop:
+	}
+}
+
+// Send queues an application message for peer to; false if it could not
+// be queued.
+func (n *Node) Send(to uint64, data []byte) bool {
+	return n.tr.send(to, frameApp, func(b []byte) []byte { return append(b, data...) })
+}
+
+// Status returns the node's current view.
+func (n *Node) Status() Status {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	s := n.status
+	s.Followers = slices.Clone(s.Followers)
+	return s
+}
+
+func (n *Node) receive(from uint64, kind byte, payload []byte) {
+	switch kind {
+	case frameRaft:
+		var m raftpb.Message
+		if err := m.Unmarshal(payload); err != nil {
+			n.lg.Warn("quorum: bad raft message", "from", from, "err", err)
+			return
+		}
+		select {
+		case n.recvc <- m:
+		case <-n.stop:
+		}
+	case frameApp:
+		n.cfg.Handler.Message(from, payload)
+	}
+}
+
+func (n *Node) run() {
+	defer close(n.done)
+	tick := time.NewTicker(n.cfg.Tick)
+	defer tick.Stop()
+	statusEvery := 0
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-tick.C:
+			n.rn.Tick()
+			if statusEvery++; statusEvery%4 == 0 {
+				n.updateStatus()
+			}
+		case m := <-n.recvc:
+			n.rn.Step(m)
+		drainRecv:
+			for i := 0; i < 256; i++ {
+				select {
+				case m := <-n.recvc:
+					n.rn.Step(m)
+				default:
+					break drainRecv
+				}
+			}
+		case data := <-n.propc:
+			ents := make([]raftpb.Entry, 0, len(data))
+			for _, d := range data {
+				ents = append(ents, raftpb.Entry{Data: d})
+			}
+		drainProp:
+			for len(ents) < 4096 {
+				select {
+				case data := <-n.propc:
+					for _, d := range data {
+						ents = append(ents, raftpb.Entry{Data: d})
+					}
+				default:
+					break drainProp
+				}
+			}
+			if err := n.rn.Step(raftpb.Message{Type: raftpb.MsgProp, From: n.cfg.ID, Entries: ents}); err != nil {
+				n.lg.Debug("quorum: proposals dropped", "count", len(ents), "err", err)
+			}
+		case ctx := <-n.readc:
+			var b [8]byte
+			binary.BigEndian.PutUint64(b[:], ctx)
+			n.rn.ReadIndex(b[:])
+		case id := <-n.unreac:
+			n.rn.ReportUnreachable(id)
+		case id := <-n.lostc:
+			st := n.rn.BasicStatus()
+			if id == st.Lead && st.RaftState == raft.StateFollower && !n.status.Learner {
+				// The leader's connection broke: likely it died. Stand
+				// for election now rather than after an election timeout
+				// (failover in milliseconds, as ZooKeeper notices a dead
+				// leader by its socket). PreVote keeps this harmless if the
+				// leader is alive: the others, still hearing from it,
+				// refuse.
+				n.lg.Info("quorum: lost the connection to the leader; campaigning", "leader", id, "term", st.Term)
+				n.rn.ForgetLeader()
+				n.rn.Campaign()
+			}
+		}
+		for n.rn.HasReady() {
+			if !n.ready() {
+				return
+			}
+		}
+	}
+}
+
+// ready handles one Ready: persist, send, hand over, advance.
+func (n *Node) ready() bool {
+	rd := n.rn.Ready()
+	leader := n.rn.BasicStatus().RaftState == raft.StateLeader
+	if leader {
+		// The leader may write its log while followers write theirs
+		// (Raft thesis 10.2.1): its own entry counts only once persisted.
+		n.send(rd.Messages)
+	}
+	if err := n.disk.save(rd.Snapshot, rd.HardState, rd.Entries, rd.MustSync); err != nil {
+		n.lg.Error("quorum: writing the raft log failed; stopping", "err", err)
+		n.cfg.Handler.Failed(err)
+		return false
+	}
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		n.ms.ApplySnapshot(rd.Snapshot)
+	}
+	if !raft.IsEmptyHardState(rd.HardState) {
+		n.ms.SetHardState(rd.HardState)
+	}
+	n.ms.Append(rd.Entries)
+	if !leader {
+		n.send(rd.Messages)
+	}
+	n.reportLeader()
+	for _, rs := range rd.ReadStates {
+		if len(rs.RequestCtx) == 8 {
+			n.cfg.Handler.ReadIndex(binary.BigEndian.Uint64(rs.RequestCtx), rs.Index)
+		}
+	}
+	if len(rd.CommittedEntries) > 0 {
+		out := make([]Entry, 0, len(rd.CommittedEntries))
+		for _, e := range rd.CommittedEntries {
+			switch e.Type {
+			case raftpb.EntryNormal:
+				out = append(out, Entry{Index: e.Index, Term: e.Term, Data: e.Data})
+			case raftpb.EntryConfChange:
+				var cc raftpb.ConfChange
+				if err := cc.Unmarshal(e.Data); err == nil {
+					n.rn.ApplyConfChange(cc)
+				}
+				out = append(out, Entry{Index: e.Index, Term: e.Term})
+			case raftpb.EntryConfChangeV2:
+				var cc raftpb.ConfChangeV2
+				if err := cc.Unmarshal(e.Data); err == nil {
+					n.rn.ApplyConfChange(cc)
+				}
+				out = append(out, Entry{Index: e.Index, Term: e.Term})
+			}
+		}
+		n.cfg.Handler.Committed(out)
+		n.mu.Lock()
+		n.status.Applied = rd.CommittedEntries[len(rd.CommittedEntries)-1].Index
+		n.mu.Unlock()
+	}
+	n.rn.Advance(rd)
+	return true
+}
+
+func (n *Node) send(msgs []raftpb.Message) {
+	for _, m := range msgs {
+		if m.To == n.cfg.ID {
+			n.rn.Step(m)
+			continue
+		}
+		if !n.tr.sendRaft(m) {
+			n.rn.ReportUnreachable(m.To)
+		}
+		if m.Type == raftpb.MsgSnap {
+			// Snapshots carry no data yet: the log is never compacted,
+			// so raft never sends one. Report it done either way.
+			n.rn.ReportSnapshot(m.To, raft.SnapshotFinish)
+		}
+	}
+}
+
+func (n *Node) reportLeader() {
+	st := n.rn.BasicStatus()
+	if st.Lead != n.lead || st.Term != n.term {
+		n.lead, n.term = st.Lead, st.Term
+		n.updateStatus()
+		n.cfg.Handler.LeaderChanged(st.Lead, st.Term)
+	}
+}
+
+func (n *Node) updateStatus() {
+	st := n.rn.Status()
+	s := Status{
+		ID: n.cfg.ID, Lead: st.Lead, Term: st.Term, Commit: st.Commit, Applied: n.status.Applied,
+		Leader: st.RaftState == raft.StateLeader,
+	}
+	cfg := st.Config
+	_, s.Learner = cfg.Learners[n.cfg.ID]
+	if s.Leader {
+		for id, pr := range st.Progress {
+			if id == n.cfg.ID {
+				continue
+			}
+			s.Followers = append(s.Followers, FollowerStatus{ID: id, Learner: pr.IsLearner, Match: pr.Match, Active: pr.RecentActive})
+		}
+		slices.SortFunc(s.Followers, func(a, b FollowerStatus) int { return int(a.ID) - int(b.ID) })
+	}
+	n.mu.Lock()
+	n.status = s
+	n.mu.Unlock()
+}
+
+// raftLogger sends raft's log lines to slog.
+type raftLogger struct{ lg *slog.Logger }
+
+func (l raftLogger) Debug(v ...interface{})                 { l.lg.Debug(fmt.Sprint(v...)) }
+func (l raftLogger) Debugf(format string, v ...interface{}) { l.lg.Debug(fmt.Sprintf(format, v...)) }
+func (l raftLogger) Info(v ...interface{})                  { l.lg.Info(fmt.Sprint(v...)) }
+func (l raftLogger) Infof(format string, v ...interface{})  { l.lg.Info(fmt.Sprintf(format, v...)) }
+func (l raftLogger) Warning(v ...interface{})               { l.lg.Warn(fmt.Sprint(v...)) }
+func (l raftLogger) Warningf(format string, v ...interface{}) {
+	l.lg.Warn(fmt.Sprintf(format, v...))
+}
+func (l raftLogger) Error(v ...interface{})                 { l.lg.Error(fmt.Sprint(v...)) }
+func (l raftLogger) Errorf(format string, v ...interface{}) { l.lg.Error(fmt.Sprintf(format, v...)) }
+func (l raftLogger) Fatal(v ...interface{})                 { l.lg.Error(fmt.Sprint(v...)); panic(fmt.Sprint(v...)) }
+func (l raftLogger) Fatalf(format string, v ...interface{}) {
+	panic(fmt.Sprintf(format, v...))
+}
+func (l raftLogger) Panic(v ...interface{})                 { panic(fmt.Sprint(v...)) }
+func (l raftLogger) Panicf(format string, v ...interface{}) { panic(fmt.Sprintf(format, v...)) }

@@ -1,0 +1,296 @@
+package quorum
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"go.etcd.io/raft/v3/raftpb"
+)
+
+const (
+	helloMagic   = "PDKQ"
+	helloVersion = 1
+	helloLen     = 4 + 4 + 8
+
+	frameRaft = 1
+	frameApp  = 2
+
+	// maxFrame bounds a frame read from a peer: raft messages are capped
+	// by MaxSizePerMsg, application messages by the client port's buffer.
+	maxFrame = 128 << 20
+	// peerQueue is how many frames wait for one peer before new ones are
+	// dropped.
+	peerQueue = 8192
+)
+
+// transport carries frames between servers: a listener for inbound
+// connections and a sender per peer.
+type transport struct {
+	id     uint64
+	lg     *slog.Logger
+	ln     net.Listener
+	recv   func(from uint64, kind byte, payload []byte) // called on reader goroutines
+	down   func(to uint64)                              // a peer's outbound connection failed
+	inDown func(from uint64)                            // a peer's inbound connection closed
+	mu     sync.Mutex
+	peers  map[uint64]*peer
+	conns  map[net.Conn]bool
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// peer is the outbound side of one peer connection.
+type peer struct {
+	t    *transport
+	id   uint64
+	addr string
+	q    chan []byte
+	stop chan struct{}
+}
+
+func newTransport(id uint64, listen string, lg *slog.Logger) (*transport, error) {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, fmt.Errorf("quorum: listening on the quorum port %s: %w", listen, err)
+	}
+	return &transport{id: id, lg: lg, ln: ln, peers: make(map[uint64]*peer), conns: make(map[net.Conn]bool)}, nil
+}
+
+func (t *transport) start() {
+	t.wg.Add(1)
+	go t.accept()
+}
+
+func (t *transport) addPeer(id uint64, addr string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed || t.peers[id] != nil {
+		return
+	}
+	p := &peer{t: t, id: id, addr: addr, q: make(chan []byte, peerQueue), stop: make(chan struct{})}
+	t.peers[id] = p
+	t.wg.Add(1)
+	go p.run()
+}
+
+func (t *transport) removePeer(id uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p := t.peers[id]; p != nil {
+		close(p.stop)
+		delete(t.peers, id)
+	}
+}
+
+// send queues a frame for peer to; false if it was dropped.
+func (t *transport) send(to uint64, kind byte, payload func([]byte) []byte) bool {
+	t.mu.Lock()
+	p := t.peers[to]
+	t.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	b := make([]byte, 5, 64)
+	b[4] = kind
+	b = payload(b)
+	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+	select {
+	case p.q <- b:
+		return true
+	default:
+		return false
+	}
+}
+
+func (t *transport) sendRaft(m raftpb.Message) bool {
+	return t.send(m.To, frameRaft, func(b []byte) []byte {
+		n := m.Size()
+		b = append(b, make([]byte, n)...)
+		m.MarshalTo(b[len(b)-n:])
+		return b
+	})
+}
+
+func (t *transport) close() {
+	t.mu.Lock()
+	t.closed = true
+	for id, p := range t.peers {
+		close(p.stop)
+		delete(t.peers, id)
+	}
+	for c := range t.conns {
+		c.Close()
+	}
+	t.mu.Unlock()
+	t.ln.Close()
+	t.wg.Wait()
+}
+
+func (t *transport) track(c net.Conn, add bool) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if add {
+		if t.closed {
+			return false
+		}
+		t.conns[c] = true
+	} else {
+		delete(t.conns, c)
+	}
+	return true
+}
+
+func (t *transport) accept() {
+	defer t.wg.Done()
+	for {
+		c, err := t.ln.Accept()
+		if err != nil {
+			return
+		}
+		if !t.track(c, true) {
+			c.Close()
+			return
+		}
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			defer t.track(c, false)
+			defer c.Close()
+			if err := t.read(c); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				t.lg.Debug("quorum: inbound peer connection closed", "remote", c.RemoteAddr().String(), "err", err)
+			}
+		}()
+	}
+}
+
+// read serves one inbound connection: the hello, then frames.
+func (t *transport) read(c net.Conn) error {
+	r := bufio.NewReaderSize(c, 64<<10)
+	var h [helloLen]byte
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return err
+	}
+	c.SetReadDeadline(time.Time{})
+	if string(h[:4]) != helloMagic || binary.BigEndian.Uint32(h[4:]) != helloVersion {
+		return fmt.Errorf("not a Paddock quorum peer (bad hello %q)", h[:8])
+	}
+	from := binary.BigEndian.Uint64(h[8:])
+	if t.inDown != nil {
+		defer t.inDown(from)
+	}
+	var lb [4]byte
+	for {
+		if _, err := io.ReadFull(r, lb[:]); err != nil {
+			return err
+		}
+		n := binary.BigEndian.Uint32(lb[:])
+		if n < 1 || n > maxFrame {
+			return fmt.Errorf("peer %d: bad frame length %d", from, n)
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return err
+		}
+		t.recv(from, b[0], b[1:])
+	}
+}
+
+// run keeps a connection to the peer and writes its queue to it.
+func (p *peer) run() {
+	defer p.t.wg.Done()
+	backoff := 50 * time.Millisecond
+	for {
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		c, err := net.DialTimeout("tcp", p.addr, time.Second)
+		if err == nil {
+			backoff = 50 * time.Millisecond
+			if !p.t.track(c, true) {
+				c.Close()
+				return
+			}
+			err = p.write(c)
+			p.t.track(c, false)
+			c.Close()
+		}
+		if err != nil {
+			p.t.lg.Debug("quorum: peer connection failed", "peer", p.id, "addr", p.addr, "err", err)
+		}
+		// Whatever was queued is stale by the time we reconnect.
+		p.drain()
+		if p.t.down != nil {
+			p.t.down(p.id)
+		}
+		select {
+		case <-p.stop:
+			return
+		case <-time.After(backoff):
+		}
+		if backoff < time.Second {
+			backoff *= 2
+		}
+	}
+}
+
+func (p *peer) drain() {
+	for {
+		select {
+		case <-p.q:
+		default:
+			return
+		}
+	}
+}
+
+func (p *peer) write(c net.Conn) error {
+	w := bufio.NewWriterSize(c, 64<<10)
+	var h [helloLen]byte
+	copy(h[:], helloMagic)
+	binary.BigEndian.PutUint32(h[4:], helloVersion)
+	binary.BigEndian.PutUint64(h[8:], p.t.id)
+	if _, err := w.Write(h[:]); err != nil {
+		return err
+	}
+	// A reader goroutine notices the peer closing the connection.
+	dead := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, c)
+		close(dead)
+	}()
+	for {
+		var b []byte
+		select {
+		case <-p.stop:
+			return net.ErrClosed
+		case <-dead:
+			return errors.New("closed by the peer")
+		case b = <-p.q:
+		}
+		for {
+			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			select {
+			case b = <-p.q:
+				continue
+			default:
+			}
+			break
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+}
