@@ -148,4 +148,3 @@ func (d *diskLog) save(snap raftpb.Snapshot, hs raftpb.HardState, ents []raftpb.
 }
 
 func (d *diskLog) close() error { return d.log.Close() }
-

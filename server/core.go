@@ -257,7 +257,9 @@ func (k *core) connect(it *item) {
 					"remote", c.RemoteAddr().String())
 				established(id)
 			},
-			func() { answer(zk.ConnectResponse{}, false, errors.New("the leader changed while creating the session")) })
+			func() {
+				answer(zk.ConnectResponse{}, false, errors.New("the leader changed while creating the session"))
+			})
 		if !ok {
 			answer(zk.ConnectResponse{}, false, errNoLeader)
 		}
