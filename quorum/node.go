@@ -120,7 +120,22 @@ type Node struct {
 	status Status
 
 	lead, term uint64 // last reported to the handler
+
+	applied     uint64    // last entry handed to Handler.Committed
+	compactedAt uint64    // applied at the last compaction
+	snapWarned  time.Time // last "follower needs a snapshot" warning
 }
+
+// Entries kept in memory behind the applied index, for followers that lag
+// (compactSlack), and how far a follower that stays behind may hold
+// compaction back (compactMaxLag). Raft would need a snapshot for one that
+// falls behind the start of the leader's log; snapshot streaming is not
+// implemented yet, so such a follower waits (see send).
+const (
+	compactEvery  = 10_000
+	compactSlack  = 50_000
+	compactMaxLag = 1_000_000
+)
 
 // Open recovers the raft log in cfg.LogDir (or starts one for the members
 // in cfg.Peers), binds the quorum port and returns the node, not yet
@@ -446,9 +461,11 @@ func (n *Node) ready() bool {
 			}
 		}
 		n.cfg.Handler.Committed(out)
+		n.applied = rd.CommittedEntries[len(rd.CommittedEntries)-1].Index
 		n.mu.Lock()
-		n.status.Applied = rd.CommittedEntries[len(rd.CommittedEntries)-1].Index
+		n.status.Applied = n.applied
 		n.mu.Unlock()
+		n.maybeCompact()
 	}
 	n.rn.Advance(rd)
 	return true
@@ -460,14 +477,48 @@ func (n *Node) send(msgs []raftpb.Message) {
 			n.rn.Step(m)
 			continue
 		}
+		if m.Type == raftpb.MsgSnap {
+			// The in-memory log no longer reaches back far enough for
+			// this follower, and snapshots carry no data yet: never let
+			// it install an empty one.
+			if time.Since(n.snapWarned) > 10*time.Second {
+				n.snapWarned = time.Now()
+				n.lg.Warn("quorum: a follower is behind the start of the leader's in-memory log; catch-up from a snapshot stream is not implemented yet: restart the leader (it reloads its whole log) or rebuild the follower",
+					"follower", m.To)
+			}
+			n.rn.ReportSnapshot(m.To, raft.SnapshotFailure)
+			continue
+		}
 		if !n.tr.sendRaft(m) {
 			n.rn.ReportUnreachable(m.To)
 		}
-		if m.Type == raftpb.MsgSnap {
-			// Snapshots carry no data yet: the log is never compacted,
-			// so raft never sends one. Report it done either way.
-			n.rn.ReportSnapshot(m.To, raft.SnapshotFinish)
+	}
+}
+
+// maybeCompact drops applied entries from the in-memory log, keeping
+// compactSlack of them, and on the leader whatever a follower still needs
+// (unless it is more than compactMaxLag behind). The log on disk keeps
+// everything: a restart replays it from the start.
+func (n *Node) maybeCompact() {
+	if n.applied-n.compactedAt < compactEvery {
+		return
+	}
+	n.compactedAt = n.applied
+	target := int64(n.applied) - compactSlack
+	if n.rn.BasicStatus().RaftState == raft.StateLeader {
+		floor := int64(n.applied) - compactMaxLag
+		for id, pr := range n.rn.Status().Progress {
+			if id != n.cfg.ID && int64(pr.Match) > floor && int64(pr.Match) < target {
+				target = int64(pr.Match)
+			}
 		}
+	}
+	first, _ := n.ms.FirstIndex()
+	if target <= int64(first) {
+		return
+	}
+	if err := n.ms.Compact(uint64(target)); err != nil {
+		n.lg.Warn("quorum: compacting the in-memory log", "index", target, "err", err)
 	}
 }
 

@@ -37,6 +37,10 @@ func (f *fields) add(key string, v any) { *f = append(*f, field{key, v}) }
 
 type connInfo = zknet.ConnStats
 
+// syncedLag is how many entries behind the commit index a follower may be
+// and still count as synced in mntr.
+const syncedLag = 1000
+
 // mode is what srvr prints after "Mode: " and mntr as zk_server_state.
 func (k *core) mode() string {
 	switch e := k.ens; {
@@ -184,7 +188,31 @@ func (k *core) monitor(kv func(key string, v any)) {
 	kv("uptime", time.Since(k.s.start).Milliseconds())
 	kv("max_latency", k.lat.maxD.Milliseconds())
 	kv("min_client_response_size", net.MinResponseSize)
-	kv("proposal_count", 0) // a standalone server proposes nothing
+	if k.ens != nil && k.ens.isLeader() {
+		kv("proposal_count", st.txnsLogged)
+	} else {
+		kv("proposal_count", 0) // only a leader proposes
+	}
+	if k.ens != nil && k.ens.isLeader() {
+		// Leader.java's figures, from raft's progress of each member.
+		q := k.ens.node.Status()
+		var learners, synced, observers int
+		for _, f := range q.Followers {
+			learners++
+			if f.Active && f.Match+syncedLag >= q.Commit {
+				if f.Learner {
+					observers++
+				} else {
+					synced++
+				}
+			}
+		}
+		kv("learners", learners)
+		kv("synced_followers", synced)
+		kv("synced_non_voting_followers", 0)
+		kv("synced_observers", observers)
+		kv("pending_syncs", len(k.ens.syncs))
+	}
 	kv("connection_rejected", net.Rejected)
 	kv("bytes_received_count", net.BytesReceived)
 	kv("response_bytes", net.ResponseBytes)

@@ -60,6 +60,7 @@ func startEnsemble(t *testing.T, participants, observers int) *testEnsemble {
 		cfg.Servers = specs
 		cfg.MyID = int64(i + 1)
 		cfg.PreAllocSize = -1
+		cfg.FourLetterWords = []string{"*"}
 		e.cfgs = append(e.cfgs, cfg)
 	}
 	for i := range n {
@@ -183,6 +184,21 @@ func TestEnsembleReplicatesAndServesEverywhere(t *testing.T) {
 	}
 	if modes["leader"] != 1 || modes["follower"] != 2 || modes["observer"] != 1 {
 		t.Fatalf("modes = %v, want one leader, two followers, one observer", modes)
+	}
+	wantMntr := []string{"zk_server_state\tleader\n", "zk_learners\t3\n", "zk_synced_followers\t2\n", "zk_synced_observers\t1\n"}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		mntr, missing := e.fourLetter(l, "mntr"), ""
+		for _, want := range wantMntr {
+			if !strings.Contains(mntr, want) {
+				missing = want
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("leader's mntr lacks %q:\n%s", missing, mntr)
+		}
 	}
 	// Writes through every server, the observer included.
 	var clients []*gozk.Conn
