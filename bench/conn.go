@@ -67,6 +67,7 @@ func dialNative(o *Options) (*nativeConn, error) {
 	n := &nativeConn{watches: map[string]func(){}}
 	c, err := zkclient.Dial(zkclient.Config{
 		Servers:        o.Servers,
+		FirstServer:    true,
 		SessionTimeout: o.SessionTimeout,
 		ConnectTimeout: o.SessionTimeout,
 		Events:         n.event,

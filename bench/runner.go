@@ -113,6 +113,19 @@ func (b *Runner) logf(format string, args ...any) {
 // dialParallel bounds concurrent connection attempts.
 const dialParallel = 32
 
+// spread returns o with its server list rotated by i, so that session i
+// starts on server i mod len(Servers): the sessions spread evenly over an
+// ensemble (the clients would otherwise each pick one at random).
+func spread(o *Options, i int) *Options {
+	if len(o.Servers) < 2 {
+		return o
+	}
+	c := *o
+	k := i % len(o.Servers)
+	c.Servers = append(append([]string{}, o.Servers[k:]...), o.Servers[:k]...)
+	return &c
+}
+
 // dialMany opens n sessions, a few at a time; on failure it closes those
 // it opened.
 func dialMany(o *Options, n int) ([]conn, error) {
@@ -126,7 +139,7 @@ func dialMany(o *Options, n int) ([]conn, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			conns[i], errs[i] = dial(o)
+			conns[i], errs[i] = dial(spread(o, i))
 		}()
 	}
 	wg.Wait()

@@ -28,6 +28,9 @@ type Config struct {
 	// one and moves to the next in the list after every failure, as the
 	// Java client's StaticHostProvider does (but without shuffling).
 	Servers []string
+	// FirstServer, when set, makes the client start at Servers[0] instead
+	// of a random one (a benchmark spreading its sessions evenly).
+	FirstServer bool
 	// SessionTimeout is the session timeout asked of the server; the
 	// server may negotiate it into its [min, max] range. Default
 	// DefaultSessionTimeout.
@@ -175,6 +178,9 @@ func Dial(cfg Config) (*Client, error) {
 		passwd:   make([]byte, zk.PasswordLen),
 		timeout:  cfg.SessionTimeout,
 		next:     rand.IntN(len(cfg.Servers)),
+	}
+	if cfg.FirstServer {
+		c.next = 0
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	first := make(chan error, 1)
