@@ -15,6 +15,10 @@
 // Writes are durable before they are answered: the core appends each txn
 // to the txn log in dataLogDir (txnlog, group commit) and applies it once
 // the log reports it synced. At start the log is replayed into the engine.
+//
+// In an ensemble (server.N lines, myid) the txns go through raft instead
+// (package quorum; see ensemble.go): the leader preps, a majority makes
+// them durable, every server applies them in log order.
 package server
 
 import (
@@ -43,7 +47,7 @@ type metricsSink interface {
 	ObserveApplyLag(d time.Duration)
 }
 
-// Server is one standalone Paddock server. Its methods are safe for
+// Server is one Paddock server, standalone or an ensemble member. Its methods are safe for
 // concurrent use.
 type Server struct {
 	cfg   Config
