@@ -9,7 +9,6 @@ import (
 
 	"github.com/paddockdb/paddock/engine"
 	"github.com/paddockdb/paddock/quorum"
-	"github.com/paddockdb/paddock/snapshot"
 	"github.com/paddockdb/paddock/zk"
 )
 
@@ -552,31 +551,11 @@ func raftTiming(tickTime time.Duration) (tick time.Duration, election, heartbeat
 // from the log's start, and the core skips those the checkpoint holds.
 func (s *Server) openEnsemble() error {
 	k := s.core
-	dataDir, logDir := s.cfg.DataDir, s.cfg.DataLogDir
-	if logDir == "" {
-		logDir = dataDir
-	}
-	if err := checkDirs(dataDir, logDir); err != nil {
-		return err
-	}
-	if !s.cfg.ForceSync {
-		s.lg.Warn("forceSync=no: writes are acknowledged before they are on disk; a crash or power loss can lose acknowledged writes")
-	}
-	start := time.Now()
-	store, err := snapshot.Open(snapshot.Config{Dir: dataDir, Logger: s.lg})
+	store, zxid, logDir, loaded, err := s.openCheckpoints()
 	if err != nil {
 		return err
 	}
-	if err := checkDBID(logDir, store.Meta().DBID.String()); err != nil {
-		store.Close()
-		return fmt.Errorf("%w: dataDir %s and dataLogDir %s belong to different databases", err, dataDir, logDir)
-	}
-	zxid, err := store.Load(k.eng)
-	if err != nil {
-		store.Close()
-		return fmt.Errorf("loading the checkpoint in %s: %w (run `paddock snap verify`)", dataDir, err)
-	}
-	k.stats.startupSnapLoadTime.addDuration(time.Since(start))
+	k.stats.startupSnapLoadTime.addDuration(loaded)
 	now := time.Now()
 	k.eng.InitSessionIDs(s.cfg.MyID, now.UnixMilli())
 	for id, timeout := range k.eng.Sessions() {
@@ -597,14 +576,7 @@ func (s *Server) openEnsemble() error {
 		ID: uint64(s.cfg.MyID), Peers: peers, LogDir: logDir,
 		Tick: tick, ElectionTicks: election, HeartbeatTicks: heartbeat,
 		NoSync: !s.cfg.ForceSync, PreAllocSize: s.cfg.PreAllocSize, SlowSync: s.cfg.FsyncWarningThreshold,
-		OnBatch: func(records int, sync time.Duration) {
-			k.stats.batch.add(int64(records))
-			k.stats.fsync.addDuration(sync)
-			if s.metrics != nil {
-				s.metrics.ObserveBatch(records)
-				s.metrics.ObserveFsync(sync)
-			}
-		},
+		OnBatch: s.onBatch,
 		Logger:  s.lg,
 		Handler: &ensHandler{ch: ens.events, stop: s.stop},
 	})

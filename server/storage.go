@@ -20,31 +20,12 @@ import (
 // now: they expire after their timeout unless their clients re-attach.
 func (s *Server) openStorage() error {
 	k := s.core
-	dataDir, logDir := s.cfg.DataDir, s.cfg.DataLogDir
-	if logDir == "" {
-		logDir = dataDir
-	}
-	if err := checkDirs(dataDir, logDir); err != nil {
-		return err
-	}
-	if !s.cfg.ForceSync {
-		s.lg.Warn("forceSync=no: writes are acknowledged before they are on disk; a crash or power loss can lose acknowledged writes")
-	}
-	start := time.Now()
-	store, err := snapshot.Open(snapshot.Config{Dir: dataDir, Logger: s.lg})
+	store, zxid, logDir, loaded, err := s.openCheckpoints()
 	if err != nil {
 		return err
 	}
-	if err := checkDBID(logDir, store.Meta().DBID.String()); err != nil {
-		store.Close()
-		return fmt.Errorf("%w: dataDir %s and dataLogDir %s belong to different databases", err, dataDir, logDir)
-	}
-	zxid, err := store.Load(k.eng)
-	if err != nil {
-		store.Close()
-		return fmt.Errorf("loading the checkpoint in %s: %w (run `paddock snap verify`)", dataDir, err)
-	}
-	loaded := time.Since(start)
+	dataDir := s.cfg.DataDir
+	start := time.Now().Add(-loaded)
 	log, info, err := txnlog.Open(txnlog.Config{
 		Dir:          logDir,
 		Logger:       s.lg,
@@ -52,14 +33,7 @@ func (s *Server) openStorage() error {
 		NoSync:       !s.cfg.ForceSync,
 		SlowSync:     s.cfg.FsyncWarningThreshold,
 		OnDurable:    k.dur.report,
-		OnBatch: func(records int, sync time.Duration) {
-			k.stats.batch.add(int64(records))
-			k.stats.fsync.addDuration(sync)
-			if s.metrics != nil {
-				s.metrics.ObserveBatch(records)
-				s.metrics.ObserveFsync(sync)
-			}
-		},
+		OnBatch:      s.onBatch,
 	})
 	if err != nil {
 		store.Close()
@@ -117,6 +91,50 @@ func (s *Server) openStorage() error {
 		k.cp.history = []zk.Zxid{zxid}
 	}
 	return nil
+}
+
+// openCheckpoints opens the checkpoint store in dataDir (after checking
+// that dataDir and dataLogDir are not swapped and belong together) and
+// loads the last checkpoint into the engine. It returns the store, the
+// checkpoint's zxid, the log directory and how long the load took.
+func (s *Server) openCheckpoints() (store *snapshot.Store, zxid zk.Zxid, logDir string, loaded time.Duration, err error) {
+	dataDir := s.cfg.DataDir
+	logDir = s.cfg.DataLogDir
+	if logDir == "" {
+		logDir = dataDir
+	}
+	if err := checkDirs(dataDir, logDir); err != nil {
+		return nil, 0, "", 0, err
+	}
+	if !s.cfg.ForceSync {
+		s.lg.Warn("forceSync=no: writes are acknowledged before they are on disk; a crash or power loss can lose acknowledged writes")
+	}
+	start := time.Now()
+	store, err = snapshot.Open(snapshot.Config{Dir: dataDir, Logger: s.lg})
+	if err != nil {
+		return nil, 0, "", 0, err
+	}
+	if err := checkDBID(logDir, store.Meta().DBID.String()); err != nil {
+		store.Close()
+		return nil, 0, "", 0, fmt.Errorf("%w: dataDir %s and dataLogDir %s belong to different databases", err, dataDir, logDir)
+	}
+	zxid, err = store.Load(s.core.eng)
+	if err != nil {
+		store.Close()
+		return nil, 0, "", 0, fmt.Errorf("loading the checkpoint in %s: %w (run `paddock snap verify`)", dataDir, err)
+	}
+	return store, zxid, logDir, time.Since(start), nil
+}
+
+// onBatch is the log's OnBatch: group-commit and fsync figures.
+func (s *Server) onBatch(records int, sync time.Duration) {
+	k := s.core
+	k.stats.batch.add(int64(records))
+	k.stats.fsync.addDuration(sync)
+	if s.metrics != nil {
+		s.metrics.ObserveBatch(records)
+		s.metrics.ObserveFsync(sync)
+	}
 }
 
 // checkDirs refuses dataDir and dataLogDir that look swapped: checkpoint
