@@ -50,7 +50,7 @@ launch_zk() {
   zk_log4j "$dir"
   local cp="$dir/conf:$jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar"
   # shellcheck disable=SC2086
-  setsid $PIN "${JAVA:-java}" -Xmx"${ZK_HEAP:-512m}" -XX:+UseSerialGC -Dfile.encoding=UTF-8 \
+  setsid ${PIN:-} "${JAVA:-java}" -Xmx"${ZK_HEAP:-512m}" -XX:+UseSerialGC -Dfile.encoding=UTF-8 \
     -Djava.awt.headless=true \
     -Dzookeeper.log.dir="$dir" \
     -Dlog4j.configuration="file:$dir/conf/log4j.properties" \
@@ -64,7 +64,7 @@ launch_zk() {
 launch_paddock() {
   local dir=$1 bin=$2
   # shellcheck disable=SC2086
-  env $PADDOCK_ENV setsid $PIN "$bin" server "$dir/conf/zoo.cfg" </dev/null >>"$dir/paddock.log" 2>&1 &
+  env ${PADDOCK_ENV:-} setsid ${PIN:-} "$bin" server "$dir/conf/zoo.cfg" </dev/null >>"$dir/paddock.log" 2>&1 &
   echo $! > "$dir/pid"
 }
 
