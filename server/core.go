@@ -301,6 +301,9 @@ func (k *core) connect(it *item) {
 // detach forgets a connection: its watches and queued reads go, its
 // session stays.
 func (k *core) detach(cl *client) {
+	if k.ens != nil {
+		k.forgetClient(cl)
+	}
 	k.eng.Watches().RemoveWatcher(cl)
 	cl.queue = nil
 	delete(k.clients, cl.conn)

@@ -41,6 +41,7 @@ import (
 const (
 	msgForward byte = 1 // a client's write, follower -> leader
 	msgTouch   byte = 2 // sessions with live connections, follower -> leader
+	msgRefuse  byte = 3 // leader -> follower: a forwarded write was dropped
 )
 
 type ensEventKind uint8
@@ -260,6 +261,9 @@ func (k *core) applyTxn(txn *zk.Txn) {
 // leaderChanged reacts to a new leader or term.
 func (k *core) leaderChanged(lead, term uint64) {
 	e := k.ens
+	if lead == e.lead && term == e.term {
+		return // already handled (see peerMessage)
+	}
 	was := e.isLeader()
 	e.lead, e.term = lead, term
 	k.failInFlight("the leader changed")
@@ -331,31 +335,34 @@ func (k *core) ensembleTick(now time.Time) {
 // connections close, and the forward stream starts a new epoch.
 func (k *core) failInFlight(why string) {
 	e := k.ens
-	for s, ws := range e.waiters {
-		for _, w := range ws {
-			if w.fail != nil {
-				w.fail()
-			} else if w.cl != nil {
-				w.cl.conn.Close(errors.New(why))
-				k.detach(w.cl)
-			}
-		}
-		delete(e.waiters, s)
-	}
-	for ctx, w := range e.syncs {
-		w.cl.conn.Close(errors.New(why))
-		k.detach(w.cl)
-		delete(e.syncs, ctx)
-	}
-	for _, r := range e.held {
-		if cl := k.bySession[r.session]; cl != nil {
+	// Take everything first: closing a connection (detach) edits these.
+	waiters, syncs, held := e.waiters, e.syncs, e.held
+	e.waiters = make(map[zk.SessionID][]*waiter)
+	e.syncs = make(map[uint64]*syncWait)
+	e.held = nil
+	e.fwdEpoch++
+	e.fwdSeq = 0
+	drop := func(cl *client) {
+		if cl != nil && k.clients[cl.conn] == cl {
 			cl.conn.Close(errors.New(why))
 			k.detach(cl)
 		}
 	}
-	e.held = nil
-	e.fwdEpoch++
-	e.fwdSeq = 0
+	for _, ws := range waiters {
+		for _, w := range ws {
+			if w.fail != nil {
+				w.fail()
+			} else {
+				drop(w.cl)
+			}
+		}
+	}
+	for _, w := range syncs {
+		drop(w.cl)
+	}
+	for _, r := range held {
+		drop(k.bySession[r.session])
+	}
 }
 
 // ensembleWrite sends a write on its way: prepped here on the leader,
@@ -421,7 +428,15 @@ func (k *core) peerMessage(from uint64, data []byte) {
 			return
 		}
 		if !e.isLeader() {
-			return // the follower notices the leader change and fails it
+			// Raft may have made us leader before its report reached
+			// this goroutine (it shares the queue with peer messages).
+			if q := e.node.Status(); q.Leader && q.Lead == e.id {
+				k.leaderChanged(q.Lead, q.Term)
+			}
+		}
+		if !e.isLeader() {
+			k.refuseStream(from, epoch)
+			return
 		}
 		st := e.streams[from]
 		if st == nil || st.epoch != epoch {
@@ -431,6 +446,7 @@ func (k *core) peerMessage(from uint64, data []byte) {
 		if seq != st.next {
 			// A gap: something of this stream was lost, so nothing after
 			// it may run (FIFO order); the follower restarts the stream.
+			k.refuseStream(from, epoch)
 			return
 		}
 		st.next++
@@ -438,6 +454,11 @@ func (k *core) peerMessage(from uint64, data []byte) {
 			k.prepAndPropose(r)
 		} else {
 			e.held = append(e.held, r)
+		}
+	case msgRefuse:
+		d := zk.NewDecoder(data[1:])
+		if epoch := uint64(d.Int64()); d.Err() == nil && epoch == e.fwdEpoch && from == e.lead {
+			k.failInFlight("the leader dropped a forwarded write")
 		}
 	case msgTouch:
 		if !e.isLeader() {
@@ -450,6 +471,45 @@ func (k *core) peerMessage(from uint64, data []byte) {
 			k.tracker.Touch(zk.SessionID(d.Int64()), now)
 		}
 	}
+}
+
+// refuseStream tells a follower that its stream epoch lost a write: it
+// fails what it has in flight and starts a new epoch.
+func (k *core) refuseStream(to, epoch uint64) {
+	b := zk.AppendInt64([]byte{msgRefuse}, int64(epoch))
+	k.ens.node.Send(to, b)
+}
+
+// forgetClient drops what an ensemble tracks for a connection that went
+// away: its writes and syncs in flight no longer wait for it (their txns
+// still apply), and its parked ones never go out.
+func (k *core) forgetClient(cl *client) {
+	e := k.ens
+	if ws := e.waiters[cl.session]; len(ws) > 0 {
+		kept := ws[:0]
+		for _, w := range ws {
+			if w.cl != cl {
+				kept = append(kept, w)
+			}
+		}
+		if len(kept) == 0 {
+			delete(e.waiters, cl.session)
+		} else {
+			e.waiters[cl.session] = kept
+		}
+	}
+	for ctx, w := range e.syncs {
+		if w.cl == cl {
+			delete(e.syncs, ctx)
+		}
+	}
+	kept := e.parked[:0]
+	for _, p := range e.parked {
+		if p.cl != cl {
+			kept = append(kept, p)
+		}
+	}
+	e.parked = kept
 }
 
 // sendTouches tells the leader which sessions this server serves.
