@@ -201,7 +201,7 @@ func freePorts(n int) ([]int, error) {
 }
 
 // checkIndex validates a server index.
-func checkIndex(c Cluster, i int) error {
+func checkIndex(c interface{ N() int }, i int) error {
 	if i < 0 || i >= c.N() {
 		return fmt.Errorf("robust: server index %d out of range [0,%d)", i, c.N())
 	}

@@ -51,11 +51,9 @@ type PaddockConfig struct {
 // and proxy K->J forwards to J's quorum port. The election port is unused
 // by Paddock but distinct and free, as ZooKeeper requires.
 type PaddockCluster struct {
-	cfg     PaddockConfig
-	lg      *slog.Logger
-	procs   []*process
-	dirs    []string
-	client  []int
+	cfg PaddockConfig
+	lg  *slog.Logger
+	serverSet
 	proxies [][]*Proxy // proxies[k][j]: k dials j through it; nil on the diagonal
 }
 
@@ -97,7 +95,7 @@ func StartPaddock(ctx context.Context, cfg PaddockConfig) (*PaddockCluster, erro
 		return nil, err
 	}
 	clientPort, quorumPort, electionPort := ports[:n], ports[n:2*n], ports[2*n:]
-	c := &PaddockCluster{cfg: cfg, lg: lg, client: clientPort}
+	c := &PaddockCluster{cfg: cfg, lg: lg, serverSet: serverSet{ports: clientPort}}
 	c.proxies = make([][]*Proxy, n)
 	for k := range n {
 		c.proxies[k] = make([]*Proxy, n)
@@ -151,57 +149,11 @@ func StartPaddock(ctx context.Context, cfg PaddockConfig) (*PaddockCluster, erro
 			logPath: filepath.Join(d, "paddock.log"),
 		})
 	}
-	for i, p := range c.procs {
-		if err := p.start(); err != nil {
-			c.Close()
-			return nil, err
-		}
-		lg.Info("paddock started", "server", i, "client", c.ClientAddr(i), "pid", p.pid())
-	}
-	for i, p := range c.procs {
-		if err := waitServing(ctx, c.ClientAddr(i), p.exited(), cfg.StartTimeout); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("%w\n%s", err, tail(filepath.Join(c.dirs[i], "paddock.log"), 20))
-		}
+	if err := c.startAll(ctx, lg, "paddock", "paddock.log", cfg.StartTimeout); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return c, nil
-}
-
-func (c *PaddockCluster) N() int { return len(c.procs) }
-
-func (c *PaddockCluster) ClientAddr(i int) string {
-	return fmt.Sprintf("127.0.0.1:%d", c.client[i])
-}
-
-// Dir returns server i's directory.
-func (c *PaddockCluster) Dir(i int) string { return c.dirs[i] }
-
-func (c *PaddockCluster) Kill(i int) error {
-	if err := checkIndex(c, i); err != nil {
-		return err
-	}
-	return c.procs[i].kill()
-}
-
-func (c *PaddockCluster) Restart(i int) error {
-	if err := checkIndex(c, i); err != nil {
-		return err
-	}
-	return c.procs[i].start()
-}
-
-func (c *PaddockCluster) Pause(i int) error {
-	if err := checkIndex(c, i); err != nil {
-		return err
-	}
-	return c.procs[i].pause()
-}
-
-func (c *PaddockCluster) Resume(i int) error {
-	if err := checkIndex(c, i); err != nil {
-		return err
-	}
-	return c.procs[i].resume()
 }
 
 // Isolate blocks every proxy from and to server i.
@@ -234,10 +186,7 @@ func (c *PaddockCluster) Leader() (int, error) { return leaderOf(c) }
 
 // Close kills every server and closes the proxies. The directories stay.
 func (c *PaddockCluster) Close() error {
-	var errs []error
-	for _, p := range c.procs {
-		errs = append(errs, p.stop())
-	}
+	errs := c.stopAll()
 	for k := range c.proxies {
 		for _, p := range c.proxies[k] {
 			if p != nil {

@@ -1,10 +1,13 @@
 package robust
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -150,4 +153,57 @@ func tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// serverSet is what both clusters share: one process, directory and
+// client port per server, and the Cluster methods that only need those.
+type serverSet struct {
+	procs []*process
+	dirs  []string
+	ports []int // client ports
+}
+
+func (s *serverSet) N() int { return len(s.procs) }
+
+func (s *serverSet) ClientAddr(i int) string { return fmt.Sprintf("127.0.0.1:%d", s.ports[i]) }
+
+// Dir returns server i's directory.
+func (s *serverSet) Dir(i int) string { return s.dirs[i] }
+
+func (s *serverSet) Kill(i int) error    { return s.do(i, (*process).kill) }
+func (s *serverSet) Restart(i int) error { return s.do(i, (*process).start) }
+func (s *serverSet) Pause(i int) error   { return s.do(i, (*process).pause) }
+func (s *serverSet) Resume(i int) error  { return s.do(i, (*process).resume) }
+
+func (s *serverSet) do(i int, f func(*process) error) error {
+	if err := checkIndex(s, i); err != nil {
+		return err
+	}
+	return f(s.procs[i])
+}
+
+// startAll starts every server, then waits until each serves; on failure
+// it shows the tail of the server's log (logName in its directory).
+func (s *serverSet) startAll(ctx context.Context, lg *slog.Logger, kind, logName string, timeout time.Duration) error {
+	for i, p := range s.procs {
+		if err := p.start(); err != nil {
+			return err
+		}
+		lg.Info(kind+" started", "server", i, "client", s.ClientAddr(i), "pid", p.pid())
+	}
+	for i, p := range s.procs {
+		if err := waitServing(ctx, s.ClientAddr(i), p.exited(), timeout); err != nil {
+			return fmt.Errorf("%w\n%s", err, tail(filepath.Join(s.dirs[i], logName), 20))
+		}
+	}
+	return nil
+}
+
+// stopAll kills every server.
+func (s *serverSet) stopAll() []error {
+	var errs []error
+	for _, p := range s.procs {
+		errs = append(errs, p.stop())
+	}
+	return errs
 }

@@ -42,11 +42,9 @@ type ZooKeeperConfig struct {
 // election connections carry addresses, so a per-pair proxy is not
 // transparent to it. Its methods are safe for concurrent use.
 type ZooKeeperCluster struct {
-	cfg   ZooKeeperConfig
-	lg    *slog.Logger
-	procs []*process
-	dirs  []string
-	ports []int // client ports
+	cfg ZooKeeperConfig
+	lg  *slog.Logger
+	serverSet
 }
 
 var _ Cluster = (*ZooKeeperCluster)(nil)
@@ -91,7 +89,7 @@ func StartZooKeeper(ctx context.Context, cfg ZooKeeperConfig) (*ZooKeeperCluster
 	if err != nil {
 		return nil, err
 	}
-	c := &ZooKeeperCluster{cfg: cfg, lg: lg, ports: ports[:n]}
+	c := &ZooKeeperCluster{cfg: cfg, lg: lg, serverSet: serverSet{ports: ports[:n]}}
 	var servers strings.Builder
 	for k := 1; k <= n; k++ {
 		fmt.Fprintf(&servers, "server.%d=127.0.0.1:%d:%d\n", k, ports[n+k-1], ports[2*n+k-1])
@@ -153,57 +151,11 @@ log4j.appender.FILE.layout.ConversionPattern=%%d{ISO8601} - %%-5p [%%t:%%C{1}@%%
 			logPath: filepath.Join(d, "zookeeper.out"),
 		})
 	}
-	for i, p := range c.procs {
-		if err := p.start(); err != nil {
-			c.Close()
-			return nil, err
-		}
-		lg.Info("zookeeper started", "server", i, "client", c.ClientAddr(i), "pid", p.pid())
-	}
-	for i, p := range c.procs {
-		if err := waitServing(ctx, c.ClientAddr(i), p.exited(), cfg.StartTimeout); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("%w\n%s", err, tail(filepath.Join(c.dirs[i], "zookeeper.log"), 20))
-		}
+	if err := c.startAll(ctx, lg, "zookeeper", "zookeeper.log", cfg.StartTimeout); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return c, nil
-}
-
-func (c *ZooKeeperCluster) N() int { return len(c.procs) }
-
-func (c *ZooKeeperCluster) ClientAddr(i int) string {
-	return fmt.Sprintf("127.0.0.1:%d", c.ports[i])
-}
-
-// Dir returns server i's directory.
-func (c *ZooKeeperCluster) Dir(i int) string { return c.dirs[i] }
-
-func (c *ZooKeeperCluster) Kill(i int) error {
-	if err := checkIndex(c, i); err != nil {
-		return err
-	}
-	return c.procs[i].kill()
-}
-
-func (c *ZooKeeperCluster) Restart(i int) error {
-	if err := checkIndex(c, i); err != nil {
-		return err
-	}
-	return c.procs[i].start()
-}
-
-func (c *ZooKeeperCluster) Pause(i int) error {
-	if err := checkIndex(c, i); err != nil {
-		return err
-	}
-	return c.procs[i].pause()
-}
-
-func (c *ZooKeeperCluster) Resume(i int) error {
-	if err := checkIndex(c, i); err != nil {
-		return err
-	}
-	return c.procs[i].resume()
 }
 
 func (c *ZooKeeperCluster) Isolate(i int) error {
@@ -216,9 +168,5 @@ func (c *ZooKeeperCluster) Leader() (int, error) { return leaderOf(c) }
 
 // Close kills every server. The directories stay.
 func (c *ZooKeeperCluster) Close() error {
-	var errs []error
-	for _, p := range c.procs {
-		errs = append(errs, p.stop())
-	}
-	return errors.Join(errs...)
+	return errors.Join(c.stopAll()...)
 }
