@@ -89,3 +89,50 @@ start_paddock() {
   launch_paddock "$dir" "$bin"
   wait_for_mode "$port" "$(cat "$dir/pid")" "${PADDOCK_START_TIMEOUT:-30}" "$dir/paddock.log"
 }
+
+# start_ensemble KIND BASEPORT DIR [BIN]: three servers of KIND (zk or
+# paddock; BIN is Paddock's binary) on 127.0.0.1, server N (1..3) in
+# DIR/zkN or DIR/pdN, clients on BASEPORT+N-1, quorum ports BASEPORT+3..+5,
+# election ports BASEPORT+6..+8 (Paddock does not use them, but zoo.cfg
+# needs them); the same zoo.cfg keys for both. Returns once every server
+# answers srvr with Mode:.
+start_ensemble() {
+  local kind=$1 base=$2 dir=$3 bin=${4:-} prefix n d p
+  case "$kind" in
+    zk) prefix=zk ;;
+    paddock) prefix=pd ;;
+    *) die "start_ensemble: unknown kind $kind" ;;
+  esac
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  for n in 1 2 3; do
+    d="$dir/$prefix$n"
+    prepare_dir "$d"
+    for p in $((base + n - 1)) $((base + 2 + n)) $((base + 5 + n)); do
+      port_must_be_free "$p"
+    done
+    bench_zoo_cfg "$d" $((base + n - 1))
+    cat >> "$d/conf/zoo.cfg" <<CFG
+initLimit=10
+syncLimit=5
+server.1=127.0.0.1:$((base + 3)):$((base + 6))
+server.2=127.0.0.1:$((base + 4)):$((base + 7))
+server.3=127.0.0.1:$((base + 5)):$((base + 8))
+CFG
+    echo "$n" > "$d/data/myid"
+  done
+  for n in 1 2 3; do
+    if [ "$kind" = zk ]; then launch_zk "$dir/zk$n"; else launch_paddock "$dir/pd$n" "$bin"; fi
+  done
+  for n in 1 2 3; do
+    d="$dir/$prefix$n"
+    if [ "$kind" = zk ]; then
+      wait_for_mode $((base + n - 1)) "$(cat "$d/pid")" "${ZK_START_TIMEOUT:-90}" "$d/zookeeper.out" "$d/zookeeper.log"
+    else
+      wait_for_mode $((base + n - 1)) "$(cat "$d/pid")" "${PADDOCK_START_TIMEOUT:-30}" "$d/paddock.log"
+    fi
+  done
+  for n in 1 2 3; do
+    echo "start-ensemble: $kind server $n on 127.0.0.1:$((base + n - 1)) ($(srvr 127.0.0.1 $((base + n - 1)) | grep '^Mode:'), pid $(cat "$dir/$prefix$n/pid"))"
+  done
+}

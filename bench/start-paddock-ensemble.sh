@@ -17,38 +17,7 @@ if [ $# -ne 3 ]; then
   echo "usage: $0 BASEPORT DIR BIN" >&2
   exit 2
 fi
-BASE=$1
-DIR=$2
-BIN=$3
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-
-mkdir -p "$DIR"
-DIR="$(cd "$DIR" && pwd)"
-for n in 1 2 3; do
-  d="$DIR/pd$n"
-  prepare_dir "$d"
-  for p in $((BASE + n - 1)) $((BASE + 2 + n)) $((BASE + 5 + n)); do
-    port_must_be_free "$p"
-  done
-  bench_zoo_cfg "$d" $((BASE + n - 1))
-  cat >> "$d/conf/zoo.cfg" <<CFG
-initLimit=10
-syncLimit=5
-server.1=127.0.0.1:$((BASE + 3)):$((BASE + 6))
-server.2=127.0.0.1:$((BASE + 4)):$((BASE + 7))
-server.3=127.0.0.1:$((BASE + 5)):$((BASE + 8))
-CFG
-  echo "$n" > "$d/data/myid"
-done
-for n in 1 2 3; do
-  launch_paddock "$DIR/pd$n" "$BIN"
-done
-for n in 1 2 3; do
-  d="$DIR/pd$n"
-  wait_for_mode $((BASE + n - 1)) "$(cat "$d/pid")" "${PADDOCK_START_TIMEOUT:-30}" "$d/paddock.log"
-done
-for n in 1 2 3; do
-  echo "start-paddock-ensemble: server $n on 127.0.0.1:$((BASE + n - 1)) ($(srvr 127.0.0.1 $((BASE + n - 1)) | grep '^Mode:'), pid $(cat "$DIR/pd$n/pid"))"
-done
+start_ensemble paddock "$1" "$2" "$3"

@@ -18,37 +18,7 @@ if [ $# -ne 2 ]; then
   echo "usage: $0 BASEPORT DIR" >&2
   exit 2
 fi
-BASE=$1
-DIR=$2
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-
-mkdir -p "$DIR"
-DIR="$(cd "$DIR" && pwd)"
-for n in 1 2 3; do
-  d="$DIR/zk$n"
-  prepare_dir "$d"
-  for p in $((BASE + n - 1)) $((BASE + 2 + n)) $((BASE + 5 + n)); do
-    port_must_be_free "$p"
-  done
-  bench_zoo_cfg "$d" $((BASE + n - 1))
-  cat >> "$d/conf/zoo.cfg" <<CFG
-initLimit=10
-syncLimit=5
-server.1=127.0.0.1:$((BASE + 3)):$((BASE + 6))
-server.2=127.0.0.1:$((BASE + 4)):$((BASE + 7))
-server.3=127.0.0.1:$((BASE + 5)):$((BASE + 8))
-CFG
-  echo "$n" > "$d/data/myid"
-done
-for n in 1 2 3; do
-  launch_zk "$DIR/zk$n"
-done
-for n in 1 2 3; do
-  d="$DIR/zk$n"
-  wait_for_mode $((BASE + n - 1)) "$(cat "$d/pid")" "${ZK_START_TIMEOUT:-90}" "$d/zookeeper.out" "$d/zookeeper.log"
-done
-for n in 1 2 3; do
-  echo "start-zk-ensemble: server $n on 127.0.0.1:$((BASE + n - 1)) ($(srvr 127.0.0.1 $((BASE + n - 1)) | grep '^Mode:'), pid $(cat "$DIR/zk$n/pid"))"
-done
+start_ensemble zk "$1" "$2"
