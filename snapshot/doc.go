@@ -3,8 +3,11 @@
 // checkpoint, and the export stream that carries a whole image of it
 // (`paddock snap export|import`, later follower catch-up).
 //
-// What it owns: the directories Dir/paddock.db (the Pebble database) and
-// Dir/paddock.db.import (where Import builds a store before renaming it).
+// What it owns: the directories Dir/paddock.db (the Pebble database),
+// Dir/paddock.db.import (where Import and Replace build a store before
+// renaming it) and Dir/paddock.db.old (where Replace moves the store it
+// replaces while it swaps them; Open moves it back, or removes it, after a
+// crash).
 // It imports only engine and zk from the project, plus Pebble, zstd
 // (klauspost/compress) and the standard library; no Pebble type appears in
 // its exported API. It reads no environment variable or flag.
@@ -130,5 +133,20 @@
 // The trailer's counts must match the header's and the frames', and
 // nothing may follow it, so a truncated stream is refused even when it is
 // cut between frames. The stream is not interpreted before it has been
-// read whole: Import builds the store aside and renames it into place.
+// read whole: Import and Replace build the store aside and rename it into
+// place.
+//
+// # Replacing a store
+//
+// Replace installs a stream over an existing store (a follower installing
+// its leader's checkpoint) and keeps that store's DBID. It swaps the
+// directories with renames, syncing Dir after each:
+//
+//	paddock.db        -> paddock.db.old   (sync Dir)
+//	paddock.db.import -> paddock.db       (sync Dir)
+//	remove paddock.db.old
+//
+// Open, Import and Replace first repair an interrupted swap: paddock.db.old
+// without paddock.db is renamed back (the swap did not complete);
+// paddock.db.old beside paddock.db is removed (it did).
 package snapshot

@@ -2,10 +2,10 @@ package snapshot
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -354,30 +354,69 @@ func readStream(r io.Reader, h streamHandler) (Meta, error) {
 // Import reads an export stream from r into a new store in cfg.Dir and
 // makes it durable. The store must not exist or hold no checkpoint
 // (ErrNotEmpty otherwise). Import builds the store in Dir/StoreDir.import,
-// then renames it into place and syncs Dir: a crash leaves either no store
-// (and a leftover import directory, removed by the next Import) or the
-// whole imported one. The new store has its own DBID; its one checkpoint
-// is the stream's, at the stream's zxid. A stream that fails any check is
-// refused with an error wrapping ErrBadStream (or ErrUnknownFormat), and
-// nothing is left behind.
+// then renames it into place and syncs Dir (an empty store that was there
+// is swapped out as Replace does): a crash leaves either no store (or the
+// empty one that was there) and a leftover import directory, removed by
+// the next Import, or the whole imported one. The new store has its own
+// DBID; its one checkpoint is the stream's, at the stream's zxid. A stream
+// that fails any check is refused with an error wrapping ErrBadStream (or
+// ErrUnknownFormat), and nothing is left behind.
 //
 // REQUIRES: no Store is open on cfg.Dir.
 func Import(cfg Config, r io.Reader) (Meta, error) {
-	if cfg.Dir == "" {
-		return Meta{}, errors.New("snapshot: Config.Dir is empty")
-	}
+	return install(cfg, r, false)
+}
+
+// Replace installs the checkpoint in the export stream r as the store in
+// cfg.Dir, replacing whatever store is there (with or without
+// checkpoints): how a follower installs its leader's checkpoint. Its one
+// checkpoint is the stream's, at the stream's zxid (Meta.Checkpoints is 1),
+// as with Import.
+//
+// The new store keeps the DBID of the store it replaces, so that
+// dataLogDir stays tied to dataDir (the server records the DBID there);
+// when there was no store, it draws its own, as Import does. Replace opens
+// the old store to read its DBID: if that fails (ErrCorrupt,
+// ErrUnknownFormat, an I/O error), Replace returns the error and changes
+// nothing, rather than give dataDir a new identity; remove the damaged
+// store by hand to install over it.
+//
+// Replace reads and checks the whole stream while it builds the new store
+// in Dir/StoreDir.import. A stream that fails any check is refused with an
+// error wrapping ErrBadStream (or ErrUnknownFormat): the old store is left
+// as it was, and no import directory is left behind.
+//
+// Then it swaps the stores, atomically against crashes: it renames
+// Dir/StoreDir to Dir/StoreDir.old and syncs Dir; renames Dir/StoreDir.import
+// to Dir/StoreDir and syncs Dir; and removes Dir/StoreDir.old. A crash
+// before the first sync leaves the old store in place (and the import
+// directory, removed by the next Import or Replace); between the syncs,
+// the old store in Dir/StoreDir.old with no Dir/StoreDir, which Open
+// renames back; after the second one, the new store in place and perhaps
+// what remains of Dir/StoreDir.old, which Open removes. (Import and
+// Replace do the same first.) So a crash leaves the old store or the new
+// one, whole, never neither. An error during the swap leaves the same
+// states; the next Open finds the store, old or new.
+//
+// REQUIRES: no Store is open on cfg.Dir, and no Open, Import or Replace
+// runs on it.
+func Replace(cfg Config, r io.Reader) (Meta, error) {
+	return install(cfg, r, true)
+}
+
+// install is Import (replace false) and Replace (replace true).
+func install(cfg Config, r io.Reader, replace bool) (Meta, error) {
 	start := time.Now()
-	fs := cfg.fs
-	if fs == nil {
-		fs = vfs.Default
-	}
-	if err := makeDir(fs, cfg.Dir); err != nil {
+	fs, err := prepare(cfg)
+	if err != nil {
 		return Meta{}, err
 	}
+	lg := logger(cfg)
 	final, tmp := fs.PathJoin(cfg.Dir, StoreDir), fs.PathJoin(cfg.Dir, importDir)
-	replace := false
+	exists := false
+	var dbid *DBID // the DBID the new store keeps; nil: its own
 	if _, err := fs.Stat(final); err == nil {
-		old, err := Open(cfg)
+		old, err := open(cfg, fs, final)
 		if err != nil {
 			return Meta{}, err
 		}
@@ -385,11 +424,42 @@ func Import(cfg Config, r io.Reader) (Meta, error) {
 		if err := old.Close(); err != nil {
 			return Meta{}, err
 		}
-		if m.Checkpoints > 0 {
+		if !replace && m.Checkpoints > 0 {
 			return Meta{}, fmt.Errorf("%w: %s holds a checkpoint at %s", ErrNotEmpty, final, m.Zxid)
 		}
-		replace = true
+		if replace {
+			dbid = &m.DBID
+		}
+		exists = true
 	}
+	m, err := build(cfg, fs, tmp, r, dbid)
+	if err != nil {
+		return Meta{}, err
+	}
+	if exists {
+		err = swap(fs, lg, cfg.Dir, tmp, final)
+	} else if err = fs.Rename(tmp, final); err != nil {
+		fs.RemoveAll(tmp)
+		err = fmt.Errorf("snapshot: rename %s to %s: %w", tmp, final, err)
+	} else {
+		err = syncDir(fs, cfg.Dir)
+	}
+	if err != nil {
+		return Meta{}, err
+	}
+	msg := "checkpoint imported"
+	if replace {
+		msg = "checkpoint store replaced"
+	}
+	lg.Info(msg, "dir", final, "zxid", m.Zxid.String(), "nodes", m.Nodes,
+		"sessions", m.Sessions, "dbid", m.DBID.String(), "took", time.Since(start))
+	return m, nil
+}
+
+// build builds in tmp a store holding the checkpoint of the export stream
+// r, makes it durable and closes it. The store gets DBID *dbid, or its own
+// new one when dbid is nil. On error, tmp is removed.
+func build(cfg Config, fs vfs.FS, tmp string, r io.Reader, dbid *DBID) (Meta, error) {
 	if err := fs.RemoveAll(tmp); err != nil {
 		return Meta{}, fmt.Errorf("snapshot: remove %s: %w", tmp, err)
 	}
@@ -398,7 +468,7 @@ func Import(cfg Config, r io.Reader) (Meta, error) {
 		fs.RemoveAll(tmp)
 		return Meta{}, err
 	}
-	m, err := st.importStream(r)
+	m, err := st.importStream(r, dbid)
 	if cerr := st.Close(); err == nil {
 		err = cerr
 	}
@@ -406,24 +476,55 @@ func Import(cfg Config, r io.Reader) (Meta, error) {
 		fs.RemoveAll(tmp)
 		return Meta{}, err
 	}
-	if replace {
-		if err := fs.RemoveAll(final); err != nil {
-			return Meta{}, fmt.Errorf("snapshot: remove %s: %w", final, err)
-		}
-	}
-	if err := fs.Rename(tmp, final); err != nil {
-		return Meta{}, fmt.Errorf("snapshot: rename %s to %s: %w", tmp, final, err)
-	}
-	if err := syncDir(fs, cfg.Dir); err != nil {
-		return Meta{}, err
-	}
-	st.lg.Info("checkpoint imported", "dir", final, "zxid", m.Zxid.String(), "nodes", m.Nodes,
-		"sessions", m.Sessions, "dbid", m.DBID.String(), "took", time.Since(start))
 	return m, nil
 }
 
-// importStream writes the stream into s, a new store, and flushes it.
-func (s *Store) importStream(r io.Reader) (Meta, error) {
+// swap replaces the store at final, in dir, with the complete one at tmp,
+// as Replace describes: final goes to asideDir, tmp to final, and the old
+// store is removed. A failure before tmp is in place undoes what it can
+// (recoverSwap does the rest at the next Open); once tmp is in place, a
+// failure to remove the old store is only logged, as recoverSwap removes
+// it.
+func swap(fs vfs.FS, lg *slog.Logger, dir, tmp, final string) error {
+	// NB: there is no asideDir: recoverSwap removed it, as final exists.
+	aside := fs.PathJoin(dir, asideDir)
+	if err := fs.Rename(final, aside); err != nil {
+		fs.RemoveAll(tmp)
+		return fmt.Errorf("snapshot: rename %s to %s: %w", final, aside, err)
+	}
+	undo := func(err error) error {
+		if rerr := fs.Rename(aside, final); rerr != nil {
+			lg.Error("checkpoint store: cannot move the old store back; the next Open will",
+				"from", aside, "to", final, "err", rerr)
+			return err
+		}
+		if serr := syncDir(fs, dir); serr != nil {
+			lg.Error("checkpoint store: moved the old store back but cannot sync its directory", "dir", dir, "err", serr)
+		}
+		fs.RemoveAll(tmp)
+		return err
+	}
+	if err := syncDir(fs, dir); err != nil {
+		return undo(err)
+	}
+	if err := fs.Rename(tmp, final); err != nil {
+		return undo(fmt.Errorf("snapshot: rename %s to %s: %w", tmp, final, err))
+	}
+	// NB: from here the new store is in place. Until the sync completes, a
+	// crash may leave the old one aside alone, which recoverSwap moves
+	// back, or the new one in place beside it, which recoverSwap removes.
+	if err := syncDir(fs, dir); err != nil {
+		return err
+	}
+	if err := fs.RemoveAll(aside); err != nil {
+		lg.Warn("checkpoint store: cannot remove the replaced store; the next Open will", "dir", aside, "err", err)
+	}
+	return nil
+}
+
+// importStream writes the stream into s, a new store, and flushes it. The
+// meta record gets DBID *dbid, or keeps s's own when dbid is nil.
+func (s *Store) importStream(r io.Reader, dbid *DBID) (Meta, error) {
 	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxWindow))
 	if err != nil {
 		return Meta{}, fmt.Errorf("snapshot: import: %w", err)
@@ -469,6 +570,9 @@ func (s *Store) importStream(r io.Reader) (Meta, error) {
 	}
 	m := s.Meta()
 	m.Zxid, m.Nodes, m.Sessions, m.Checkpoints = hdr.Zxid, hdr.Nodes, hdr.Sessions, 1
+	if dbid != nil {
+		m.DBID = *dbid
+	}
 	b.Set(metaKey, appendValue(nil, metaKey, appendMetaPayload(nil, &m)), nil)
 	if err := commit(); err != nil {
 		return Meta{}, err

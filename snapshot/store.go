@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -23,8 +24,15 @@ import (
 // Pebble database. Never change.
 const StoreDir = "paddock.db"
 
-// importDir is where Import builds a store before renaming it to StoreDir.
+// importDir is where Import and Replace build a store before renaming it
+// to StoreDir.
 const importDir = StoreDir + ".import"
+
+// asideDir is where Replace moves the store it replaces while it renames
+// the new one into place: if it is found with no StoreDir beside it, the
+// swap did not complete and it is the store; if StoreDir is there too, the
+// swap completed and it is garbage. See recoverSwap.
+const asideDir = StoreDir + ".old"
 
 // DefaultMemTableSize is the Pebble memtable size when Config.MemTableSize
 // is 0. A checkpoint batch larger than half of it is handed to Pebble as a
@@ -39,7 +47,8 @@ const pebbleFormat = pebble.FormatValueSeparation
 // Config configures a Store.
 type Config struct {
 	// Dir is dataDir. The store is the Pebble database in Dir/StoreDir;
-	// Import builds a new one in Dir/StoreDir.import first.
+	// Import and Replace build a new one in Dir/StoreDir.import first, and
+	// Replace moves the old one to Dir/StoreDir.old while it swaps them.
 	Dir string
 	// Logger receives the store's messages, and Pebble's at debug level
 	// (its errors at error level); nil discards.
@@ -92,8 +101,22 @@ type Store struct {
 // store of a format version it does not know (ErrUnknownFormat) and one
 // whose meta record or session table fails its checks (ErrCorrupt). Open
 // reads the meta record and the session table, not the nodes: it takes
-// milliseconds whatever the tree's size.
+// milliseconds whatever the tree's size. It first completes or undoes a
+// swap that a crash interrupted in Replace (see recoverSwap).
+//
+// REQUIRES: no Import or Replace runs on cfg.Dir.
 func Open(cfg Config) (*Store, error) {
+	fs, err := prepare(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return open(cfg, fs, fs.PathJoin(cfg.Dir, StoreDir))
+}
+
+// prepare checks cfg, creates cfg.Dir if missing and recovers from an
+// interrupted Replace: what Open, Import and Replace do first. It returns
+// the filesystem.
+func prepare(cfg Config) (vfs.FS, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("snapshot: Config.Dir is empty")
 	}
@@ -104,7 +127,57 @@ func Open(cfg Config) (*Store, error) {
 	if err := makeDir(fs, cfg.Dir); err != nil {
 		return nil, err
 	}
-	return open(cfg, fs, fs.PathJoin(cfg.Dir, StoreDir))
+	if err := recoverSwap(fs, logger(cfg), cfg.Dir); err != nil {
+		return nil, err
+	}
+	return fs, nil
+}
+
+// logger returns cfg's logger, or one that discards.
+func logger(cfg Config) *slog.Logger {
+	if cfg.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return cfg.Logger
+}
+
+// recoverSwap finishes what a crash interrupted in Replace's swap (see
+// swap), from what dir holds:
+//
+//   - no Dir/StoreDir.old: no swap was interrupted (or it had removed the
+//     old store whole); nothing to do.
+//   - Dir/StoreDir.old and no Dir/StoreDir: the old store had been moved
+//     aside, the new one not renamed into place. The old store is renamed
+//     back to Dir/StoreDir. (The new one, complete or not, stays in the
+//     import directory, which the next Import or Replace removes.)
+//   - both: the new store had been renamed into place; the old one is
+//     removed (it may have been removed in part already).
+func recoverSwap(fs vfs.FS, lg *slog.Logger, dir string) error {
+	store, aside := fs.PathJoin(dir, StoreDir), fs.PathJoin(dir, asideDir)
+	if _, err := fs.Stat(aside); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("snapshot: stat %s: %w", aside, err)
+	}
+	_, err := fs.Stat(store)
+	switch {
+	case err == nil:
+		if err := fs.RemoveAll(aside); err != nil {
+			return fmt.Errorf("snapshot: remove %s, the store a completed replace moved aside: %w", aside, err)
+		}
+		lg.Info("checkpoint store: removed the old store an interrupted replace left behind; the new one is in place",
+			"removed", aside, "dir", store)
+	case errors.Is(err, os.ErrNotExist):
+		if err := fs.Rename(aside, store); err != nil {
+			return fmt.Errorf("snapshot: rename %s back to %s after an interrupted replace: %w", aside, store, err)
+		}
+		lg.Warn("checkpoint store: a replace was interrupted before the new store was in place; restored the old store",
+			"from", aside, "dir", store)
+	default:
+		return fmt.Errorf("snapshot: stat %s: %w", store, err)
+	}
+	return syncDir(fs, dir)
 }
 
 // makeDir creates dir if it is missing, and then syncs its parent so that
@@ -122,11 +195,7 @@ func makeDir(fs vfs.FS, dir string) error {
 
 // open opens or creates the Pebble database at path, as Open describes.
 func open(cfg Config, fs vfs.FS, path string) (*Store, error) {
-	lg := cfg.Logger
-	if lg == nil {
-		lg = slog.New(slog.DiscardHandler)
-	}
-	s := &Store{cfg: cfg, lg: lg, fs: fs, path: path, failed: make(chan struct{})}
+	s := &Store{cfg: cfg, lg: logger(cfg), fs: fs, path: path, failed: make(chan struct{})}
 	_, statErr := fs.Stat(path)
 	created := statErr != nil
 	db, err := pebble.Open(path, s.pebbleOptions())
