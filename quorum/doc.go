@@ -24,7 +24,13 @@
 //
 //	'E' + raftpb.Entry      an entry; one at index i replaces every entry >= i
 //	'H' + raftpb.HardState  term, vote, commit
-//	'S' + raftpb.SnapshotMetadata  the state the log starts from
+//	'S' + raftpb.SnapshotMetadata  a snapshot of this server's own: the
+//	                               log starts there, later entries stay
+//	'R' + raftpb.SnapshotMetadata  the leader's snapshot, installed: the
+//	                               log starts there, every entry goes
+//
+// The state machine's checkpoints are raft's snapshots (see snapshot.go):
+// once one is durable, segments holding only what it covers are purged.
 //
 // Recovery replays them in order into a raft.MemoryStorage. Entries, term
 // and vote are fsynced (group commit: one fdatasync per Ready) before any
@@ -36,6 +42,9 @@
 // One TCP connection per direction and peer. The dialer sends a hello
 // (magic "PDKQ", version, its id); then frames of [u32 length][u8 kind]
 // [payload]: kind 1 a raftpb.Message, kind 2 an application message.
+// A snapshot travels on a connection of its own: kind 3 the MsgSnap, the
+// zstd export stream in kind 4 chunks, kind 5 its end; the receiver
+// answers one byte once the stream is synced to a file.
 // Outgoing frames queue per peer and are dropped when the queue is full or
 // the peer unreachable (raft retries; the server handles lost application
 // messages with sequence numbers). Each server listens on its own

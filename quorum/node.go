@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"sync"
@@ -38,9 +39,20 @@ type Config struct {
 	// NoSync (forceSync=no) writes the log without fsync.
 	NoSync       bool
 	PreAllocSize int64
+	SegmentSize  int64 // of the log's segments; 0: txnlog's default
 	SlowSync     time.Duration
 	// OnBatch reports each group commit of the log: records and fsync time.
 	OnBatch func(records int, sync time.Duration)
+	// LogSlack is how many applied entries the in-memory log keeps for
+	// followers that lag (0: DefaultLogSlack); on the leader, a live
+	// follower up to 20 times that far behind holds compaction back.
+	// Compaction never passes the last snapshot (Snapshotted): a follower
+	// behind the start of the leader's log is sent the state machine's
+	// snapshot instead.
+	LogSlack int
+	// SnapDir is where a snapshot streamed from the leader is spooled
+	// before Handler.Restore installs it (dataDir); LogDir if empty.
+	SnapDir string
 	Logger  *slog.Logger
 	Handler Handler
 }
@@ -75,6 +87,18 @@ type Handler interface {
 	// Failed reports that the log could not be written or synced: the
 	// node has stopped and nothing more may be acknowledged.
 	Failed(err error)
+	// Snapshot writes the state machine's latest durable snapshot to w
+	// (the leader, for a follower behind the start of its log; on a
+	// goroutine of its own). It must reflect at least every entry up to
+	// the last index given to Node.Snapshotted.
+	Snapshot(w io.Writer) error
+	// Restore replaces the state machine with the snapshot in the file at
+	// path (written by the leader's Snapshot), which reflects at least
+	// every entry up to index; Committed then goes on from index+1, and
+	// may hand over entries the snapshot already reflects. It is called
+	// on the raft goroutine, which waits; the snapshot is durable in the
+	// state machine when it returns. An error stops the node (Failed).
+	Restore(index uint64, path string) error
 }
 
 // Status is a snapshot of the node's view of the ensemble.
@@ -86,6 +110,8 @@ type Status struct {
 	Applied uint64
 	Leader  bool
 	Learner bool
+	// SnapshotIndex is where the log starts: the last snapshot's index.
+	SnapshotIndex uint64
 	// Followers lists, on the leader, every other member and how far its
 	// log matches the leader's.
 	Followers []FollowerStatus
@@ -121,21 +147,22 @@ type Node struct {
 
 	lead, term uint64 // last reported to the handler
 
-	applied     uint64    // last entry handed to Handler.Committed
-	compactedAt uint64    // applied at the last compaction
-	snapWarned  time.Time // last "follower needs a snapshot" warning
+	applied     uint64 // last entry handed to Handler.Committed
+	compactedAt uint64 // applied at the last compaction
+	snapIndex   uint64 // the log's start: the last snapshot's index
+	confState   raftpb.ConfState
+
+	snapc   chan uint64     // Snapshotted
+	reportc chan snapReport // outcomes of snapshot transfers
 }
 
-// Entries kept in memory behind the applied index, for followers that lag
-// (compactSlack), and how far a follower that stays behind may hold
-// compaction back (compactMaxLag). Raft would need a snapshot for one that
-// falls behind the start of the leader's log; snapshot streaming is not
-// implemented yet, so such a follower waits (see send).
-const (
-	compactEvery  = 10_000
-	compactSlack  = 50_000
-	compactMaxLag = 1_000_000
-)
+type snapReport struct {
+	to     uint64
+	status raft.SnapshotStatus
+}
+
+// DefaultLogSlack is Config.LogSlack's default.
+const DefaultLogSlack = 50_000
 
 // Open recovers the raft log in cfg.LogDir (or starts one for the members
 // in cfg.Peers), binds the quorum port and returns the node, not yet
@@ -156,8 +183,15 @@ func Open(cfg Config) (*Node, error) {
 	if self == nil {
 		return nil, fmt.Errorf("quorum: myid %d is not among the members", cfg.ID)
 	}
+	if cfg.LogSlack <= 0 {
+		cfg.LogSlack = DefaultLogSlack
+	}
+	if cfg.SnapDir == "" {
+		cfg.SnapDir = cfg.LogDir
+	}
+	removeSpooled(cfg.SnapDir, cfg.Logger)
 	disk, rec, err := openLog(logConfig{
-		Dir: cfg.LogDir, NoSync: cfg.NoSync, PreAllocSize: cfg.PreAllocSize,
+		Dir: cfg.LogDir, NoSync: cfg.NoSync, PreAllocSize: cfg.PreAllocSize, SegmentSize: cfg.SegmentSize,
 		SlowSync: cfg.SlowSync, Logger: cfg.Logger, OnBatch: cfg.OnBatch,
 	})
 	if err != nil {
@@ -229,16 +263,21 @@ func Open(cfg Config) (*Node, error) {
 	}
 	n := &Node{
 		cfg: cfg, lg: cfg.Logger, rn: rn, ms: ms, disk: disk, tr: tr,
-		recvc:  make(chan raftpb.Message, 4096),
-		propc:  make(chan [][]byte, 4096),
-		readc:  make(chan uint64, 1024),
-		unreac: make(chan uint64, 64),
-		lostc:  make(chan uint64, 64),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
+		snapIndex: rec.snap.Metadata.Index, confState: rec.snap.Metadata.ConfState, applied: rec.snap.Metadata.Index,
+		snapc:   make(chan uint64, 16),
+		reportc: make(chan snapReport, 16),
+		recvc:   make(chan raftpb.Message, 4096),
+		propc:   make(chan [][]byte, 4096),
+		readc:   make(chan uint64, 1024),
+		unreac:  make(chan uint64, 64),
+		lostc:   make(chan uint64, 64),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
-	n.status = Status{ID: cfg.ID, Learner: self.Learner}
+	n.status = Status{ID: cfg.ID, Learner: self.Learner, SnapshotIndex: rec.snap.Metadata.Index}
 	tr.recv = n.receive
+	tr.snapDir = cfg.SnapDir
+	tr.recvSnap = n.receiveSnapshot
 	tr.down = func(id uint64) {
 		select {
 		case n.unreac <- id:
@@ -262,6 +301,26 @@ func (n *Node) lost(id uint64) {
 	select {
 	case n.lostc <- id:
 	default:
+	}
+}
+
+// SnapshotIndex returns the index the log started from when the node was
+// opened (1 for a new log): the state machine must already reflect every
+// entry up to it.
+func (n *Node) SnapshotIndex() uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.status.SnapshotIndex
+}
+
+// Snapshotted tells the node that the state machine has made every entry
+// up to index durable on its own: the log may be cut there (in memory,
+// keeping some slack for followers that lag, and on disk), and a follower
+// behind the cut gets Handler.Snapshot's stream instead.
+func (n *Node) Snapshotted(index uint64) {
+	select {
+	case n.snapc <- index:
+	case <-n.stop:
 	}
 }
 
@@ -388,6 +447,12 @@ func (n *Node) run() {
 			n.rn.ReadIndex(b[:])
 		case id := <-n.unreac:
 			n.rn.ReportUnreachable(id)
+		case index := <-n.snapc:
+			if !n.snapshotted(index) {
+				return
+			}
+		case r := <-n.reportc:
+			n.rn.ReportSnapshot(r.to, r.status)
 		case id := <-n.lostc:
 			st := n.rn.BasicStatus()
 			if id == st.Lead && st.RaftState == raft.StateFollower && !n.status.Learner {
@@ -419,6 +484,19 @@ func (n *Node) ready() bool {
 		// (Raft thesis 10.2.1): its own entry counts only once persisted.
 		n.send(rd.Messages)
 	}
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		// The leader's snapshot: the state machine installs it before the
+		// log records that it starts there.
+		m := rd.Snapshot.Metadata
+		path := string(rd.Snapshot.Data)
+		rd.Snapshot.Data = nil
+		n.lg.Info("quorum: installing the leader's snapshot", "index", m.Index, "term", m.Term)
+		if err := n.cfg.Handler.Restore(m.Index, path); err != nil {
+			n.lg.Error("quorum: installing the leader's snapshot failed; stopping", "index", m.Index, "err", err)
+			n.cfg.Handler.Failed(err)
+			return false
+		}
+	}
 	if err := n.disk.save(rd.Snapshot, rd.HardState, rd.Entries, rd.MustSync); err != nil {
 		n.lg.Error("quorum: writing the raft log failed; stopping", "err", err)
 		n.cfg.Handler.Failed(err)
@@ -426,6 +504,11 @@ func (n *Node) ready() bool {
 	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		n.ms.ApplySnapshot(rd.Snapshot)
+		m := rd.Snapshot.Metadata
+		n.snapIndex, n.confState, n.applied, n.compactedAt = m.Index, m.ConfState, m.Index, m.Index
+		n.mu.Lock()
+		n.status.Applied, n.status.SnapshotIndex = m.Index, m.Index
+		n.mu.Unlock()
 	}
 	if !raft.IsEmptyHardState(rd.HardState) {
 		n.ms.SetHardState(rd.HardState)
@@ -449,13 +532,13 @@ func (n *Node) ready() bool {
 			case raftpb.EntryConfChange:
 				var cc raftpb.ConfChange
 				if err := cc.Unmarshal(e.Data); err == nil {
-					n.rn.ApplyConfChange(cc)
+					n.confState = *n.rn.ApplyConfChange(cc)
 				}
 				out = append(out, Entry{Index: e.Index, Term: e.Term})
 			case raftpb.EntryConfChangeV2:
 				var cc raftpb.ConfChangeV2
 				if err := cc.Unmarshal(e.Data); err == nil {
-					n.rn.ApplyConfChange(cc)
+					n.confState = *n.rn.ApplyConfChange(cc)
 				}
 				out = append(out, Entry{Index: e.Index, Term: e.Term})
 			}
@@ -478,15 +561,10 @@ func (n *Node) send(msgs []raftpb.Message) {
 			continue
 		}
 		if m.Type == raftpb.MsgSnap {
-			// The in-memory log no longer reaches back far enough for
-			// this follower, and snapshots carry no data yet: never let
-			// it install an empty one.
-			if time.Since(n.snapWarned) > 10*time.Second {
-				n.snapWarned = time.Now()
-				n.lg.Warn("quorum: a follower is behind the start of the leader's in-memory log; catch-up from a snapshot stream is not implemented yet: restart the leader (it reloads its whole log) or rebuild the follower",
-					"follower", m.To)
-			}
-			n.rn.ReportSnapshot(m.To, raft.SnapshotFailure)
+			// The follower is behind the start of the log: stream it the
+			// state machine's snapshot, on a connection of its own so
+			// that heartbeats and appends to others go on meanwhile.
+			go n.sendSnapshot(m)
 			continue
 		}
 		if !n.tr.sendRaft(m) {
@@ -496,19 +574,20 @@ func (n *Node) send(msgs []raftpb.Message) {
 }
 
 // maybeCompact drops applied entries from the in-memory log, keeping
-// compactSlack of them, and on the leader whatever a follower still needs
-// (unless it is more than compactMaxLag behind). The log on disk keeps
-// everything: a restart replays it from the start.
+// LogSlack of them, and on the leader whatever a live follower still needs
+// (unless it is more than 20*LogSlack behind); never past the last
+// snapshot, so that the log and the snapshot always meet.
 func (n *Node) maybeCompact() {
-	if n.applied-n.compactedAt < compactEvery {
+	slack := int64(n.cfg.LogSlack)
+	if n.applied-n.compactedAt < uint64(max(slack/5, 1)) {
 		return
 	}
 	n.compactedAt = n.applied
-	target := int64(n.applied) - compactSlack
+	target := min(int64(n.applied)-slack, int64(n.snapIndex))
 	if n.rn.BasicStatus().RaftState == raft.StateLeader {
-		floor := int64(n.applied) - compactMaxLag
+		floor := int64(n.applied) - 20*slack
 		for id, pr := range n.rn.Status().Progress {
-			if id != n.cfg.ID && int64(pr.Match) > floor && int64(pr.Match) < target {
+			if id != n.cfg.ID && pr.RecentActive && int64(pr.Match) > floor && int64(pr.Match) < target {
 				target = int64(pr.Match)
 			}
 		}
@@ -534,8 +613,9 @@ func (n *Node) reportLeader() {
 func (n *Node) updateStatus() {
 	st := n.rn.Status()
 	s := Status{
-		ID: n.cfg.ID, Lead: st.Lead, Term: st.Term, Commit: st.Commit, Applied: n.status.Applied,
-		Leader: st.RaftState == raft.StateLeader,
+		ID: n.cfg.ID, Lead: st.Lead, Term: st.Term, Commit: st.Commit, Applied: n.applied,
+		SnapshotIndex: n.snapIndex,
+		Leader:        st.RaftState == raft.StateLeader,
 	}
 	cfg := st.Config
 	_, s.Learner = cfg.Learners[n.cfg.ID]

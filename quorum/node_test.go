@@ -2,16 +2,28 @@ package quorum
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// recorder is a Handler that keeps what it is told.
+// recorder is a Handler that keeps what it is told. Its state machine is
+// the list of committed entries; checkpoint makes it "durable" (it
+// survives a restart of the node, see cluster.start), and it is what
+// Snapshot sends and Restore installs.
 type recorder struct {
 	mu        sync.Mutex
 	committed []Entry
+	last      uint64 // the last index applied (or restored)
+	durable   []Entry
+	durIndex  uint64
+	restores  int
 	lead      uint64
 	reads     map[uint64]uint64
 	msgs      []string
@@ -22,10 +34,60 @@ func (r *recorder) Committed(ents []Entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range ents {
+		if e.Index <= r.last {
+			continue // the snapshot has it
+		}
+		r.last = e.Index
 		if e.Data != nil {
 			r.committed = append(r.committed, e)
 		}
 	}
+}
+
+// checkpoint makes the state durable and returns its index.
+func (r *recorder) checkpoint() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.durable, r.durIndex = slices.Clone(r.committed), r.last
+	return r.last
+}
+
+func (r *recorder) Snapshot(w io.Writer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.durable {
+		if _, err := fmt.Fprintf(w, "%d %d %s\n", e.Index, e.Term, e.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *recorder) Restore(index uint64, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var ents []Entry
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		var e Entry
+		var data string
+		if _, err := fmt.Sscanf(line, "%d %d %s", &e.Index, &e.Term, &data); err != nil {
+			return fmt.Errorf("line %q: %w", line, err)
+		}
+		e.Data = []byte(data)
+		ents = append(ents, e)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.committed, r.durable = ents, slices.Clone(ents)
+	r.last = index
+	if n := len(ents); n > 0 {
+		r.last = max(r.last, ents[n-1].Index)
+	}
+	r.durIndex = r.last
+	r.restores++
+	return nil
 }
 func (r *recorder) LeaderChanged(lead, term uint64) { r.mu.Lock(); r.lead = lead; r.mu.Unlock() }
 func (r *recorder) ReadIndex(ctx, index uint64) {
@@ -65,15 +127,19 @@ func freeAddr(t *testing.T) string {
 }
 
 type cluster struct {
-	t     *testing.T
-	peers []Peer
-	dirs  []string
-	nodes []*Node
-	recs  []*recorder
+	t       *testing.T
+	segSize int64
+	slack   int
+	peers   []Peer
+	dirs    []string
+	nodes   []*Node
+	recs    []*recorder
 }
 
-func newCluster(t *testing.T, n int) *cluster {
-	c := &cluster{t: t}
+func newCluster(t *testing.T, n int) *cluster { return newClusterSeg(t, n, 0, 0) }
+
+func newClusterSeg(t *testing.T, n int, segSize int64, slack int) *cluster {
+	c := &cluster{t: t, segSize: segSize, slack: slack}
 	for i := 1; i <= n; i++ {
 		c.peers = append(c.peers, Peer{ID: uint64(i), Addr: freeAddr(t)})
 		c.dirs = append(c.dirs, t.TempDir())
@@ -94,11 +160,17 @@ func newCluster(t *testing.T, n int) *cluster {
 }
 
 func (c *cluster) start(i int) {
-	c.recs[i] = &recorder{}
+	rec := &recorder{}
+	if old := c.recs[i]; old != nil {
+		// What it made durable survives.
+		rec.committed, rec.durable = slices.Clone(old.durable), slices.Clone(old.durable)
+		rec.last, rec.durIndex = old.durIndex, old.durIndex
+	}
+	c.recs[i] = rec
 	nd, err := Open(Config{
 		ID: c.peers[i].ID, Peers: c.peers, LogDir: c.dirs[i],
 		Tick: 10 * time.Millisecond, ElectionTicks: 10, HeartbeatTicks: 1,
-		PreAllocSize: -1, Handler: c.recs[i],
+		PreAllocSize: -1, SegmentSize: c.segSize, LogSlack: c.slack, Handler: c.recs[i],
 	})
 	if err != nil {
 		c.t.Fatal(err)
@@ -205,4 +277,84 @@ func TestMinorityCannotCommit(t *testing.T) {
 	if got := c.recs[l].data(); len(got) != 0 {
 		t.Fatalf("a lone server committed %v", got)
 	}
+}
+
+// TestSnapshotCatchUp: a follower that was down while the others
+// snapshotted and compacted their logs catches up from the leader's
+// snapshot stream, then from the log; servers restarted after purging
+// recover from their snapshot plus what the log kept.
+func TestSnapshotCatchUp(t *testing.T) {
+	c := newClusterSeg(t, 3, 4<<10, 10)
+	l := c.leader()
+	lag := (l + 1) % 3
+	c.stop(lag)
+	var want []string
+	propose := func(from, to int) {
+		for i := from; i < to; i++ {
+			d := fmt.Sprintf("v%03d-%s", i, strings.Repeat("x", 100))
+			want = append(want, d)
+			c.nodes[l].Propose([][]byte{[]byte(d)})
+			if i%20 == 19 {
+				// Keep each batch within the leader's inflight limits.
+				waitFor(t, "commit", func() bool { return len(c.recs[l].data()) == i+1 })
+			}
+		}
+		for i, nd := range c.nodes {
+			if nd != nil {
+				waitFor(t, fmt.Sprintf("node %d to commit", i+1), func() bool { return equal(c.recs[i].data(), want) })
+			}
+		}
+	}
+	propose(0, 200)
+	segsBefore := segments(t, c.dirs[l])
+	for i, nd := range c.nodes {
+		if nd != nil {
+			idx := c.recs[i].checkpoint()
+			nd.Snapshotted(idx)
+			waitFor(t, "snapshot", func() bool { return nd.Status().SnapshotIndex == idx })
+		}
+	}
+	if after := segments(t, c.dirs[l]); after >= segsBefore {
+		t.Errorf("leader's log segments: %d before its snapshot, %d after: nothing purged", segsBefore, after)
+	}
+	// More entries, so that the leader compacts its memory up to the
+	// snapshot, past what the stopped follower has.
+	propose(200, 260)
+	if first, _ := c.nodes[l].ms.FirstIndex(); first <= 2 {
+		t.Fatalf("the leader's in-memory log still starts at %d", first)
+	}
+	c.start(lag)
+	waitFor(t, "the lagging follower to catch up", func() bool { return equal(c.recs[lag].data(), want) })
+	c.recs[lag].mu.Lock()
+	restores := c.recs[lag].restores
+	c.recs[lag].mu.Unlock()
+	if restores != 1 {
+		t.Errorf("the lagging follower installed %d snapshots, want 1", restores)
+	}
+	propose(260, 270)
+
+	// Everyone restarts: each recovers from its own durable state and
+	// what its (purged) log holds after it.
+	for i := range c.nodes {
+		c.stop(i)
+	}
+	for i := range c.nodes {
+		c.start(i)
+	}
+	l = c.leader()
+	propose(270, 275)
+	for i := range c.nodes {
+		if st := c.nodes[i].Status(); st.SnapshotIndex < 2 {
+			t.Errorf("node %d restarted with its log starting at %d", i+1, st.SnapshotIndex)
+		}
+	}
+}
+
+func segments(t *testing.T, dir string) int {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, "log.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(m)
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -21,6 +23,14 @@ const (
 
 	frameRaft = 1
 	frameApp  = 2
+	// A snapshot connection carries one frameSnap (the raft MsgSnap, its
+	// Data empty), the stream in frameSnapChunk frames, one frameSnapEnd;
+	// the receiver answers one byte, snapAck, once the stream is on disk.
+	frameSnap      = 3
+	frameSnapChunk = 4
+	frameSnapEnd   = 5
+	snapAck        = 'K'
+	snapChunk      = 1 << 20
 
 	// maxFrame bounds a frame read from a peer: raft messages are capped
 	// by MaxSizePerMsg, application messages by the client port's buffer.
@@ -39,11 +49,15 @@ type transport struct {
 	recv   func(from uint64, kind byte, payload []byte) // called on reader goroutines
 	down   func(to uint64)                              // a peer's outbound connection failed
 	inDown func(from uint64)                            // a peer's inbound connection closed
-	mu     sync.Mutex
-	peers  map[uint64]*peer
-	conns  map[net.Conn]bool
-	closed bool
-	wg     sync.WaitGroup
+	// recvSnap hands over a snapshot message whose stream is in the file
+	// at path (in snapDir).
+	recvSnap func(from uint64, msg []byte, path string) error
+	snapDir  string
+	mu       sync.Mutex
+	peers    map[uint64]*peer
+	conns    map[net.Conn]bool
+	closed   bool
+	wg       sync.WaitGroup
 }
 
 // peer is the outbound side of one peer connection.
@@ -199,8 +213,170 @@ func (t *transport) read(c net.Conn) error {
 		if _, err := io.ReadFull(r, b); err != nil {
 			return err
 		}
+		if b[0] == frameSnap {
+			return t.receiveSnapshot(c, r, from, b[1:])
+		}
 		t.recv(from, b[0], b[1:])
 	}
+}
+
+// receiveSnapshot spools the stream of a snapshot connection to a file,
+// syncs it, acknowledges it and hands the message over.
+func (t *transport) receiveSnapshot(c net.Conn, r *bufio.Reader, from uint64, msg []byte) error {
+	if t.recvSnap == nil {
+		return errors.New("snapshots are not accepted here")
+	}
+	path := filepath.Join(t.snapDir, fmt.Sprintf("%s%d", spoolPrefix, from))
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	size, err := t.spool(c, r, from, f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return fmt.Errorf("peer %d: receiving a snapshot: %w", from, err)
+	}
+	t.lg.Info("quorum: received a snapshot stream", "from", from, "bytes", size)
+	if err := t.recvSnap(from, msg, path); err != nil {
+		return fmt.Errorf("peer %d: %w", from, err)
+	}
+	c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	_, err = c.Write([]byte{snapAck})
+	return err
+}
+
+func (t *transport) spool(c net.Conn, r *bufio.Reader, from uint64, f *os.File) (int64, error) {
+	var size int64
+	var lb [4]byte
+	for {
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if _, err := io.ReadFull(r, lb[:]); err != nil {
+			return size, err
+		}
+		n := binary.BigEndian.Uint32(lb[:])
+		if n < 1 || n > snapChunk+1 {
+			return size, fmt.Errorf("bad snapshot frame length %d", n)
+		}
+		kind, err := r.ReadByte()
+		if err != nil {
+			return size, err
+		}
+		switch kind {
+		case frameSnapChunk:
+			m, err := io.CopyN(f, r, int64(n-1))
+			size += m
+			if err != nil {
+				return size, err
+			}
+		case frameSnapEnd:
+			c.SetReadDeadline(time.Time{})
+			return size, nil
+		default:
+			return size, fmt.Errorf("unexpected frame kind %d in a snapshot stream", kind)
+		}
+	}
+}
+
+// sendSnapshot dials the peer on a connection of its own, sends the
+// snapshot message m and the stream write produces, and waits until the
+// peer has it on disk. It returns the stream's size.
+func (t *transport) sendSnapshot(m raftpb.Message, write func(io.Writer) error) (int64, error) {
+	t.mu.Lock()
+	p := t.peers[m.To]
+	t.mu.Unlock()
+	if p == nil {
+		return 0, fmt.Errorf("unknown peer %d", m.To)
+	}
+	c, err := net.DialTimeout("tcp", p.addr, time.Second)
+	if err != nil {
+		return 0, err
+	}
+	if !t.track(c, true) {
+		c.Close()
+		return 0, net.ErrClosed
+	}
+	defer t.track(c, false)
+	defer c.Close()
+	cw := &chunkWriter{c: c, w: bufio.NewWriterSize(c, 64<<10)}
+	var h [helloLen]byte
+	copy(h[:], helloMagic)
+	binary.BigEndian.PutUint32(h[4:], helloVersion)
+	binary.BigEndian.PutUint64(h[8:], t.id)
+	msg, err := m.Marshal()
+	if err != nil {
+		return 0, err
+	}
+	cw.w.Write(h[:])
+	cw.frame(frameSnap, msg)
+	if err := write(cw); err != nil {
+		return cw.size, err
+	}
+	if err := cw.frame(frameSnapEnd, nil); err != nil {
+		return cw.size, err
+	}
+	if err := cw.w.Flush(); err != nil {
+		return cw.size, err
+	}
+	// The peer syncs the file before it answers.
+	c.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	var ack [1]byte
+	if _, err := io.ReadFull(c, ack[:]); err != nil {
+		return cw.size, fmt.Errorf("no acknowledgement: %w", err)
+	}
+	if ack[0] != snapAck {
+		return cw.size, fmt.Errorf("bad acknowledgement %q", ack[0])
+	}
+	return cw.size, nil
+}
+
+// chunkWriter frames what is written to it as frameSnapChunk frames.
+type chunkWriter struct {
+	c    net.Conn
+	w    *bufio.Writer
+	size int64
+	err  error
+}
+
+func (cw *chunkWriter) frame(kind byte, b []byte) error {
+	if cw.err != nil {
+		return cw.err
+	}
+	cw.c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	var h [5]byte
+	binary.BigEndian.PutUint32(h[:], uint32(len(b)+1))
+	h[4] = kind
+	if _, err := cw.w.Write(h[:]); err != nil {
+		cw.err = err
+		return err
+	}
+	if _, err := cw.w.Write(b); err != nil {
+		cw.err = err
+	}
+	return cw.err
+}
+
+func (cw *chunkWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		c := p[:min(len(p), snapChunk)]
+		if err := cw.frame(frameSnapChunk, c); err != nil {
+			return n, err
+		}
+		n += len(c)
+		cw.size += int64(len(c))
+		p = p[len(c):]
+	}
+	return n, nil
 }
 
 // run keeps a connection to the peer and writes its queue to it.

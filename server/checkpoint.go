@@ -32,6 +32,8 @@ type checkpointer struct {
 
 type checkpointDone struct {
 	zxid    zk.Zxid
+	index   uint64 // ensemble: the raft index of the last entry applied
+	store   *snapshot.Store
 	capture time.Duration // on the core goroutine
 	took    time.Duration
 	n       int
@@ -64,20 +66,28 @@ func (k *core) checkpoint() {
 	t0 := time.Now()
 	c := k.eng.Capture()
 	capture := time.Since(t0)
+	var index uint64
+	if k.ens != nil {
+		index = k.ens.applied
+	}
+	store := cp.store
 	cp.since, cp.running = 0, true
 	cp.every = snapEvery(k.s.cfg.SnapCount)
 	cp.wg.Add(1)
 	go func() {
 		defer cp.wg.Done()
 		start := time.Now()
-		err := cp.store.Write(c)
-		cp.done <- checkpointDone{zxid: c.Zxid, capture: capture, took: time.Since(start), n: len(c.Nodes) + len(c.Deleted), err: err}
+		err := store.Write(c)
+		cp.done <- checkpointDone{zxid: c.Zxid, index: index, store: store, capture: capture, took: time.Since(start), n: len(c.Nodes) + len(c.Deleted), err: err}
 	}()
 }
 
 // checkpointed handles the end of a background checkpoint write.
 func (k *core) checkpointed(d checkpointDone) {
 	cp := k.cp
+	if d.store != cp.store {
+		return // written to a store since replaced by the leader's snapshot
+	}
 	cp.running = false
 	if d.err != nil {
 		// The log still holds everything, so nothing acknowledged is lost;
@@ -94,6 +104,10 @@ func (k *core) checkpointed(d checkpointDone) {
 		k.s.metrics.ObserveCheckpoint(d.took)
 	}
 	k.s.lg.Info("checkpoint written", "zxid", d.zxid.String(), "changes", d.n, "capture", d.capture, "took", d.took)
+	if k.ens != nil && d.index > 0 {
+		// Raft may cut its log here.
+		k.ens.node.Snapshotted(d.index)
+	}
 	if cp.since >= cp.every {
 		// Enough txns were applied while this one was written.
 		k.checkpoint()

@@ -295,6 +295,12 @@ type Config struct {
 	// MultiAddressEnabled is multiAddress.enabled, default false: allows
 	// several '|'-separated addresses in server.N.
 	MultiAddressEnabled bool
+	// CommitLogCount is commitLogCount (zookeeper.commitLogCount): how
+	// many committed txns a server keeps in memory behind its last
+	// checkpoint, so that a follower that lags catches up from them
+	// rather than from a snapshot. 0 (the default) means 50,000
+	// (ZooKeeper's default is 500).
+	CommitLogCount int
 	// MyID is this server's id in an ensemble: the number in dataDir/myid,
 	// which LoadConfig reads when the config is distributed.
 	MyID int64
@@ -1144,7 +1150,8 @@ var keys = map[string]keySpec{
 		return nil
 	}},
 
-	"snapCount": {sysPropKey, decodeIntKey(func(c *Config) *int { return &c.SnapCount })},
+	"snapCount":      {sysPropKey, decodeIntKey(func(c *Config) *int { return &c.SnapCount })},
+	"commitLogCount": {sysPropKey, decodeIntKey(func(c *Config) *int { return &c.CommitLogCount })},
 	"snapSizeLimitInKb": {sysPropKey, func(p *parser, v property) error {
 		return p.kibibytes(v, true, &p.cfg.SnapSizeLimit)
 	}},

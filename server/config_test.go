@@ -150,6 +150,7 @@ func TestConfigKeys(t *testing.T) {
 		{"localSessionsEnabled=TRUE", func(c *Config) any { return c.LocalSessionsEnabled }, true},
 		{"localSessionsUpgradingEnabled=true", func(c *Config) any { return c.LocalSessionsUpgradingEnabled }, true},
 		{"snapCount=1000", func(c *Config) any { return c.SnapCount }, 1000},
+		{"commitLogCount=500", func(c *Config) any { return c.CommitLogCount }, 500},
 		{"snapCount=1", func(c *Config) any { return c.SnapCount }, 2},
 		{"snapSizeLimitInKb=1024", func(c *Config) any { return c.SnapSizeLimit }, int64(1 << 20)},
 		{"snapSizeLimitInKb=-1", func(c *Config) any { return c.SnapSizeLimit }, int64(0)},

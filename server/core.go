@@ -92,16 +92,22 @@ type core struct {
 	ens      *ensemble     // nil: standalone
 }
 
-func newCore(s *Server) *core {
+// newEngine makes the server's empty engine.
+func newEngine(s *Server) *engine.Engine {
 	eng := engine.New(engine.Config{ExtendedTypes: s.cfg.ExtendedTypesEnabled, EnforceQuota: s.cfg.EnforceQuota, Logger: s.lg})
-	now := time.Now().UnixMilli()
-	eng.InitSessionIDs(0, now)
 	// ZOOKEEPER-4799: a watch event reaches a connection only if it may
 	// read the node (for NodeChildrenChanged, the parent).
 	eng.Watches().SetReadCheck(func(wr engine.Watcher, path string, acl []zk.ACL) bool {
 		cl, ok := wr.(*client)
 		return !ok || engine.CheckACL(acl, zk.PermRead, cl.auth)
 	})
+	return eng
+}
+
+func newCore(s *Server) *core {
+	eng := newEngine(s)
+	now := time.Now().UnixMilli()
+	eng.InitSessionIDs(0, now)
 	return &core{
 		s:         s,
 		in:        make(chan *item, 4096),
@@ -247,6 +253,10 @@ func (k *core) connect(it *item) {
 	id := req.SessionID
 	if k.ens != nil && k.ens.lead == 0 && id == 0 {
 		answer(zk.ConnectResponse{}, false, errNoLeader)
+		return
+	}
+	if k.ens != nil && k.ens.isLeader() && !k.s.cfg.LeaderServes {
+		answer(zk.ConnectResponse{}, false, errLeaderServesNo)
 		return
 	}
 	if id == 0 && k.ens != nil {

@@ -3,12 +3,15 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/paddockdb/paddock/engine"
 	"github.com/paddockdb/paddock/quorum"
+	"github.com/paddockdb/paddock/snapshot"
 	"github.com/paddockdb/paddock/zk"
 )
 
@@ -53,6 +56,7 @@ const (
 	evMessage
 	evPeerDown
 	evFailed
+	evRestore
 )
 
 type ensEvent struct {
@@ -63,12 +67,17 @@ type ensEvent struct {
 	from       uint64
 	data       []byte
 	err        error
+	path       string     // evRestore: the spooled snapshot stream
+	reply      chan error // evRestore
 }
 
-// ensHandler is the quorum.Handler: it hands everything to the core.
+// ensHandler is the quorum.Handler: it hands everything to the core,
+// except the leader's snapshot stream, which it exports from the
+// checkpoint store on the sender's goroutine.
 type ensHandler struct {
-	ch   chan ensEvent
-	stop <-chan struct{}
+	ch    chan ensEvent
+	stop  <-chan struct{}
+	store *atomic.Pointer[snapshot.Store]
 }
 
 func (h *ensHandler) put(ev ensEvent) {
@@ -90,6 +99,29 @@ func (h *ensHandler) Message(from uint64, data []byte) {
 }
 func (h *ensHandler) PeerDown(id uint64) { h.put(ensEvent{kind: evPeerDown, from: id}) }
 func (h *ensHandler) Failed(err error)   { h.put(ensEvent{kind: evFailed, err: err}) }
+
+// Snapshot exports the last checkpoint: it reflects at least every entry
+// the core reported with Snapshotted, since it reports only durable ones.
+func (h *ensHandler) Snapshot(w io.Writer) error {
+	st := h.store.Load()
+	if st == nil {
+		return errors.New("no checkpoint store")
+	}
+	_, err := st.Export(w)
+	return err
+}
+
+// Restore has the core install the leader's snapshot, and waits.
+func (h *ensHandler) Restore(index uint64, path string) error {
+	reply := make(chan error, 1)
+	h.put(ensEvent{kind: evRestore, index: index, path: path, reply: reply})
+	select {
+	case err := <-reply:
+		return err
+	case <-h.stop:
+		return errServerStopping
+	}
+}
 
 // waiter is a write (or a new session) waiting for its txn to be applied.
 type waiter struct {
@@ -133,6 +165,7 @@ type stream struct{ epoch, next uint64 }
 // touches it.
 type ensemble struct {
 	node    *quorum.Node
+	store   *atomic.Pointer[snapshot.Store] // the checkpoint store, for ensHandler
 	id      uint64
 	learner bool
 	events  chan ensEvent
@@ -167,7 +200,10 @@ func newEnsemble(id uint64) *ensemble {
 
 func (e *ensemble) isLeader() bool { return e.lead == e.id && e.lead != 0 }
 
-var errNoLeader = errors.New("this server is not currently serving requests: no leader")
+var (
+	errNoLeader       = errors.New("this server is not currently serving requests: no leader")
+	errLeaderServesNo = errors.New("this server leads and leaderServes=no: it serves no clients")
+)
 
 // ensembleEvent handles one report of the quorum node.
 func (k *core) ensembleEvent(ev ensEvent) {
@@ -194,6 +230,12 @@ func (k *core) ensembleEvent(ev ensEvent) {
 		}
 	case evFailed:
 		k.fatal(ev.err)
+	case evRestore:
+		err := k.restoreSnapshot(ev.index, ev.path)
+		if err != nil {
+			k.fatal(fmt.Errorf("installing the leader's snapshot: %w", err))
+		}
+		ev.reply <- err
 	}
 }
 
@@ -285,6 +327,21 @@ func (k *core) leaderChanged(lead, term uint64) {
 			k.tracker.Touch(id, now)
 		}
 		k.s.lg.Info("elected leader", "term", term)
+		if !k.s.cfg.LeaderServes {
+			// As ZooKeeper's leader with leaderServes=no: its clients
+			// move to the other servers.
+			for _, cl := range k.clients {
+				cl.conn.Close(errLeaderServesNo)
+				k.detach(cl)
+			}
+			for _, p := range e.parked {
+				if p.fail != nil {
+					p.fail()
+				}
+			}
+			e.parked = nil
+			return
+		}
 	default:
 		if was {
 			k.s.lg.Info("no longer leading", "leader", lead, "term", term)
@@ -622,6 +679,8 @@ func (s *Server) openEnsemble() error {
 		k.tracker.Add(id, int64(timeout), now.UnixMilli())
 	}
 	ens := newEnsemble(uint64(s.cfg.MyID))
+	ens.store = new(atomic.Pointer[snapshot.Store])
+	ens.store.Store(store)
 	var peers []quorum.Peer
 	for _, sv := range s.cfg.Servers {
 		a := sv.Addrs[0]
@@ -636,14 +695,20 @@ func (s *Server) openEnsemble() error {
 		ID: uint64(s.cfg.MyID), Peers: peers, LogDir: logDir,
 		Tick: tick, ElectionTicks: election, HeartbeatTicks: heartbeat,
 		NoSync: !s.cfg.ForceSync, PreAllocSize: s.cfg.PreAllocSize, SlowSync: s.cfg.FsyncWarningThreshold,
-		OnBatch: s.onBatch,
+		OnBatch: s.onBatch, SnapDir: s.cfg.DataDir, LogSlack: s.cfg.CommitLogCount,
 		Logger:  s.lg,
-		Handler: &ensHandler{ch: ens.events, stop: s.stop},
+		Handler: &ensHandler{ch: ens.events, stop: s.stop, store: ens.store},
 	})
 	if err != nil {
 		store.Close()
 		return err
 	}
+	if si := node.SnapshotIndex(); si > 1 && store.Meta().Checkpoints == 0 {
+		node.Close()
+		store.Close()
+		return fmt.Errorf("the raft log in %s starts at index %d, after a snapshot, but dataDir %s holds no checkpoint: restore dataDir, or empty both directories to rejoin as a new member", logDir, si, s.cfg.DataDir)
+	}
+	ens.applied = node.SnapshotIndex()
 	ens.node = node
 	k.ens = ens
 	if zxid > 0 {

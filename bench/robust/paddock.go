@@ -28,6 +28,8 @@ type PaddockConfig struct {
 	IsolateMode BlockMode
 	// Env is extra environment for the servers ("GOMAXPROCS=1").
 	Env []string
+	// Extra is appended to every server's zoo.cfg ("snapCount=1000\n").
+	Extra string
 	// StartTimeout bounds the wait for every server to serve (default 60s).
 	StartTimeout time.Duration
 	// Logger receives the cluster's actions; nil discards.
@@ -124,6 +126,7 @@ func StartPaddock(ctx context.Context, cfg PaddockConfig) (*PaddockCluster, erro
 		fmt.Fprintf(&b, "dataDir=%s\ndataLogDir=%s\n", filepath.Join(d, "data"), filepath.Join(d, "log"))
 		fmt.Fprintf(&b, "clientPort=%d\nclientPortAddress=127.0.0.1\n", clientPort[k])
 		b.WriteString("4lw.commands.whitelist=*\nadmin.enableServer=false\n")
+		b.WriteString(cfg.Extra)
 		for j := range n {
 			q := quorumPort[j]
 			if j != k {

@@ -136,7 +136,10 @@ func paddockBin(t *testing.T, why string) string {
 func paddockStarter(t *testing.T) starter {
 	bin := paddockBin(t, "run against a Paddock ensemble (bench/robust/run.sh does)")
 	return func(ctx context.Context, o options, dir string, lg *slog.Logger) (Cluster, error) {
-		return StartPaddock(ctx, PaddockConfig{Bin: bin, Dir: dir, N: o.n, TickTime: o.tick, IsolateMode: o.isolateMode, Logger: lg})
+		// Frequent checkpoints and a short in-memory log, so that a
+		// server that was down or cut off catches up from a snapshot.
+		extra := "snapCount=2000\ncommitLogCount=500\n"
+		return StartPaddock(ctx, PaddockConfig{Bin: bin, Dir: dir, N: o.n, TickTime: o.tick, IsolateMode: o.isolateMode, Extra: extra, Logger: lg})
 	}
 }
 
