@@ -56,8 +56,11 @@ func (k *core) mode() string {
 }
 
 // serving reports whether the server answers clients: always when
-// standalone, while a leader is known in an ensemble.
-func (k *core) serving() bool { return k.ens == nil || k.ens.lead != 0 }
+// standalone; in an ensemble while a leader is known, unless this server
+// leads and leaderServes=no.
+func (k *core) serving() bool {
+	return k.ens == nil || k.ens.lead != 0 && (k.s.cfg.LeaderServes || !k.ens.isLeader())
+}
 
 // outstanding is the number of requests received and not yet answered.
 func (k *core) outstanding() int { return len(k.in) + len(k.inflight) }

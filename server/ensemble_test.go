@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,18 +25,41 @@ type testEnsemble struct {
 	servers []*server.Server // nil: stopped
 }
 
+// freePort returns a port that is free on 127.0.0.1, from below the
+// kernel's ephemeral range (32768-60999 by default) so that no outgoing
+// connection or listener on port 0 can take it before the server binds it.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portMu.Lock()
+	defer portMu.Unlock()
+	for range 1000 {
+		if nextPort == 0 || nextPort >= 32000 {
+			nextPort = 24000 + rand.IntN(7000)
+		}
+		nextPort++
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", nextPort))
+		if err == nil {
+			ln.Close()
+			return nextPort
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 24000-31999")
+	return 0
 }
+
+var (
+	portMu   sync.Mutex
+	nextPort int
+)
 
 // startEnsemble starts participants voters and observers observers.
 func startEnsemble(t *testing.T, participants, observers int) *testEnsemble {
+	return startEnsembleWith(t, participants, observers, nil)
+}
+
+// startEnsembleWith is startEnsemble with every server's config passed
+// through tweak first.
+func startEnsembleWith(t *testing.T, participants, observers int, tweak func(*server.Config)) *testEnsemble {
 	n := participants + observers
 	var specs []server.ServerSpec
 	clientPorts := make([]int, n)
@@ -61,6 +86,9 @@ func startEnsemble(t *testing.T, participants, observers int) *testEnsemble {
 		cfg.MyID = int64(i + 1)
 		cfg.PreAllocSize = -1
 		cfg.FourLetterWords = []string{"*"}
+		if tweak != nil {
+			tweak(&cfg)
+		}
 		e.cfgs = append(e.cfgs, cfg)
 	}
 	for i := range n {
