@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
@@ -177,10 +178,13 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // freePorts returns n distinct ports that were free on 127.0.0.1: it
-// holds n listeners on port 0 at once, then closes them.
+// holds a listener on each at once, then closes them. The ports come from
+// below the kernel's ephemeral range (24000-31999), so that the proxies'
+// listeners on port 0 and the outgoing connections of this and earlier
+// runs, which take ephemeral ports, cannot take them between Close and the
+// server's bind (that happened: "bind: address already in use").
 //
-// NB: another process may take a port between Close and the server's
-// bind; on a test machine that is rare enough, and the start fails loudly.
+// NB: another process may still take one; the start then fails loudly.
 func freePorts(n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	var lns []net.Listener
@@ -189,10 +193,13 @@ func freePorts(n int) ([]int, error) {
 			ln.Close()
 		}
 	}()
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			return nil, fmt.Errorf("robust: no free port in 24000-31999 after %d tries", tries)
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 24000+rand.IntN(8000)))
 		if err != nil {
-			return nil, fmt.Errorf("robust: free port: %w", err)
+			continue
 		}
 		lns = append(lns, ln)
 		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)

@@ -82,15 +82,32 @@ func TestCrashKill9(t *testing.T) {
 	}
 }
 
+// freePort returns a port that is free on 127.0.0.1, from below the
+// kernel's ephemeral range (32768-60999 by default) so that no outgoing
+// connection or listener on port 0 can take it before the server binds it.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portMu.Lock()
+	defer portMu.Unlock()
+	for range 1000 {
+		if nextPort == 0 || nextPort >= 32000 {
+			nextPort = 24000 + rand.IntN(7000)
+		}
+		nextPort++
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", nextPort))
+		if err == nil {
+			ln.Close()
+			return nextPort
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 24000-31999")
+	return 0
 }
+
+var (
+	portMu   sync.Mutex
+	nextPort int
+)
 
 // startBinary runs `paddock server cfg` and waits until srvr answers.
 func startBinary(t *testing.T, bin, cfg, addr, logPath string) *exec.Cmd {
