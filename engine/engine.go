@@ -139,3 +139,12 @@ func (r *javaRandom) nextBytes(b []byte) {
 		}
 	}
 }
+
+// SetConfigNode sets /zookeeper/config to an ensemble's membership (the
+// dynamic config, in ZooKeeper's text form), without a txn, as ZooKeeper's
+// ZKDatabase.initConfigInZKDatabase does when a server starts or loads a
+// snapshot: mzxid is the config's version, mtime nowMs, the data version
+// -1.
+func (e *Engine) SetConfigNode(data []byte, version zk.Zxid, nowMs int64) {
+	e.setData(ConfigZookeeper, data, -1, version, nowMs)
+}

@@ -71,6 +71,8 @@ func (k *core) restoreSnapshot(index uint64, path string) error {
 	}
 	now := time.Now().UnixMilli()
 	eng.InitSessionIDs(k.s.cfg.MyID, now)
+	data, version := configNode(&k.s.cfg)
+	eng.SetConfigNode(data, version, now)
 	k.eng = eng
 	k.childEnc = nil
 	k.tracker = engine.NewSessionTracker(k.s.cfg.TickTime.Milliseconds(), now)

@@ -72,6 +72,26 @@ func TestEnsembleFollowerCatchesUpFromSnapshot(t *testing.T) {
 	e.start(f)
 	e.leader()
 	compareTrees(t, e.addr(l), e.addr(f))
+
+	// /zookeeper/config lists the members, on every server, installed
+	// snapshot or not (ZooKeeper sets it at start and after a snapshot).
+	for _, i := range []int{l, f} {
+		c := ensConnect(t, e.addr(i))
+		data, st, err := c.Get("/zookeeper/config")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ""
+		for j, cfg := range e.cfgs {
+			a := cfg.Servers[j].Addrs[0]
+			want += fmt.Sprintf("server.%d=127.0.0.1:%d:%d:participant;127.0.0.1:%d\n", j+1, a.QuorumPort, a.ElectionPort, cfg.ClientPort)
+		}
+		want += "version=0"
+		if string(data) != want || st.Version != -1 || st.Mzxid != 0 {
+			t.Errorf("server %d: /zookeeper/config = %q (version %d, mzxid %#x), want %q (version -1, mzxid 0)", i+1, data, st.Version, st.Mzxid, want)
+		}
+		c.Close()
+	}
 }
 
 // compareTrees checks that the server at got holds the same znodes, data

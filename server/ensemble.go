@@ -1,11 +1,14 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -652,6 +655,25 @@ func decodeForward(b []byte) (epoch, seq uint64, r *fwdReq, err error) {
 	return epoch, seq, r, nil
 }
 
+// configNode is /zookeeper/config's content in an ensemble, as ZooKeeper's
+// QuorumVerifier.toString writes it: a server.N line per member, by id,
+// then version=<hex>. The version is 0 for a static config, or the one in
+// the dynamicConfigFile's name (zoo.cfg.dynamic.<hex>).
+func configNode(cfg *Config) ([]byte, zk.Zxid) {
+	servers := slices.Clone(cfg.Servers)
+	slices.SortFunc(servers, func(a, b ServerSpec) int { return cmp.Compare(a.ID, b.ID) })
+	var b strings.Builder
+	for _, sv := range servers {
+		fmt.Fprintf(&b, "server.%d=%s\n", sv.ID, sv)
+	}
+	var version uint64
+	if i := strings.LastIndex(cfg.DynamicConfigFile, ".dynamic."); i >= 0 {
+		version, _ = strconv.ParseUint(cfg.DynamicConfigFile[i+len(".dynamic."):], 16, 64)
+	}
+	fmt.Fprintf(&b, "version=%x", version)
+	return []byte(b.String()), zk.Zxid(version)
+}
+
 // raftTiming maps tickTime to raft's timing. ZooKeeper notices a dead
 // leader when its socket closes and elects within ~200 ms; raft elects
 // after an election timeout, so its tick is a tenth of tickTime, clamped
@@ -678,6 +700,8 @@ func (s *Server) openEnsemble() error {
 	for id, timeout := range k.eng.Sessions() {
 		k.tracker.Add(id, int64(timeout), now.UnixMilli())
 	}
+	data, version := configNode(&s.cfg)
+	k.eng.SetConfigNode(data, version, now.UnixMilli())
 	ens := newEnsemble(uint64(s.cfg.MyID))
 	ens.store = new(atomic.Pointer[snapshot.Store])
 	ens.store.Store(store)
