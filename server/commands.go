@@ -366,25 +366,21 @@ var adminCommands = []struct {
 	}},
 	{"is_read_only", []string{"isro"}, func(*core, url.Values) fields { return fields{{"read_only", false}} }},
 	{"last_snapshot", []string{"lsnp"}, (*core).cmdLastSnapshot},
-	{"leader", []string{"lead"}, func(*core, url.Values) fields {
-		return fields{{"error", "server is not initialized"}}
-	}},
+	{"leader", []string{"lead"}, (*core).cmdLeader},
 	{"monitor", []string{"mntr"}, func(k *core, _ url.Values) fields {
 		var f fields
 		k.monitor(f.add)
 		return f
 	}},
 	{"observer_connection_stat_reset", []string{"orst"}, func(*core, url.Values) fields { return nil }},
-	{"observers", []string{"obsr"}, func(*core, url.Values) fields {
-		return fields{{"synced_observers", 0}, {"observers", []any{}}}
-	}},
+	{"observers", []string{"obsr"}, (*core).cmdObservers},
 	{"ruok", nil, func(*core, url.Values) fields { return nil }},
 	{"server_stats", []string{"srvr"}, func(k *core, _ url.Values) fields { return k.cmdStats(false) }},
 	{"set_trace_mask", []string{"stmk"}, (*core).cmdSetTraceMask},
 	{"stat_reset", []string{"srst"}, func(k *core, _ url.Values) fields { k.resetServerStats(); return nil }},
 	{"stats", []string{"stat"}, func(k *core, _ url.Values) fields { return k.cmdStats(true) }},
 	{"system_properties", []string{"sysp"}, func(*core, url.Values) fields { return systemProperties() }},
-	{"voting_view", []string{"vots"}, func(*core, url.Values) fields { return fields{{"current_config", fields{}}} }},
+	{"voting_view", []string{"vots"}, (*core).cmdVotingView},
 	{"watch_summary", []string{"wchs"}, func(k *core, _ url.Values) fields {
 		ws := k.eng.Watches().Summary()
 		return fields{{"num_connections", ws.Watchers}, {"num_paths", ws.Paths}, {"num_total_watches", ws.Total}}
@@ -407,7 +403,7 @@ var adminCommands = []struct {
 		}
 		return fields{{"path_to_session_ids", m}}
 	}},
-	{"zabstate", nil, func(*core, url.Values) fields { return fields{{"voting", false}, {"zabstate", ""}} }},
+	{"zabstate", nil, (*core).cmdZabState},
 }
 
 // command runs an admin command by name or alias.
