@@ -317,10 +317,13 @@ func (n *Node) SnapshotIndex() uint64 {
 // up to index durable on its own: the log may be cut there (in memory,
 // keeping some slack for followers that lag, and on disk), and a follower
 // behind the cut gets Handler.Snapshot's stream instead.
+//
+// It never blocks: when reports pile up, it drops this one (a later one
+// covers it).
 func (n *Node) Snapshotted(index uint64) {
 	select {
 	case n.snapc <- index:
-	case <-n.stop:
+	default:
 	}
 }
 

@@ -18,16 +18,17 @@ import (
 // survives a restart of the node, see cluster.start), and it is what
 // Snapshot sends and Restore installs.
 type recorder struct {
-	mu        sync.Mutex
-	committed []Entry
-	last      uint64 // the last index applied (or restored)
-	durable   []Entry
-	durIndex  uint64
-	restores  int
-	lead      uint64
-	reads     map[uint64]uint64
-	msgs      []string
-	failed    error
+	mu         sync.Mutex
+	committed  []Entry
+	last       uint64 // the last index applied (or restored)
+	durable    []Entry
+	durIndex   uint64
+	restores   int
+	lostLeader int // times it went from knowing a leader to none
+	lead       uint64
+	reads      map[uint64]uint64
+	msgs       []string
+	failed     error
 }
 
 func (r *recorder) Committed(ents []Entry) {
@@ -89,7 +90,14 @@ func (r *recorder) Restore(index uint64, path string) error {
 	r.restores++
 	return nil
 }
-func (r *recorder) LeaderChanged(lead, term uint64) { r.mu.Lock(); r.lead = lead; r.mu.Unlock() }
+func (r *recorder) LeaderChanged(lead, term uint64) {
+	r.mu.Lock()
+	if r.lead != 0 && lead == 0 {
+		r.lostLeader++
+	}
+	r.lead = lead
+	r.mu.Unlock()
+}
 func (r *recorder) ReadIndex(ctx, index uint64) {
 	r.mu.Lock()
 	if r.reads == nil {
@@ -330,6 +338,15 @@ func TestSnapshotCatchUp(t *testing.T) {
 	c.recs[lag].mu.Unlock()
 	if restores != 1 {
 		t.Errorf("the lagging follower installed %d snapshots, want 1", restores)
+	}
+	// The snapshot connection's end is not the leader's: the follower
+	// keeps its leader (it used to campaign, dropping its clients).
+	time.Sleep(100 * time.Millisecond)
+	c.recs[lag].mu.Lock()
+	lost := c.recs[lag].lostLeader
+	c.recs[lag].mu.Unlock()
+	if lost != 0 {
+		t.Errorf("the lagging follower lost its leader %d times while catching up", lost)
 	}
 	propose(260, 270)
 

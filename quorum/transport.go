@@ -197,8 +197,13 @@ func (t *transport) read(c net.Conn) error {
 		return fmt.Errorf("not a Paddock quorum peer (bad hello %q)", h[:8])
 	}
 	from := binary.BigEndian.Uint64(h[8:])
+	snapshot := false // a snapshot connection's end says nothing of the peer
 	if t.inDown != nil {
-		defer t.inDown(from)
+		defer func() {
+			if !snapshot {
+				t.inDown(from)
+			}
+		}()
 	}
 	var lb [4]byte
 	for {
@@ -214,6 +219,7 @@ func (t *transport) read(c net.Conn) error {
 			return err
 		}
 		if b[0] == frameSnap {
+			snapshot = true
 			return t.receiveSnapshot(c, r, from, b[1:])
 		}
 		t.recv(from, b[0], b[1:])
