@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +12,6 @@ import (
 	gozk "github.com/go-zookeeper/zk"
 
 	"github.com/paddockdb/paddock/server"
-	"github.com/paddockdb/paddock/server/servertest"
 )
 
 // Ensembles under faults: more members than a majority lost, and a leader
@@ -188,59 +188,25 @@ type proxiedEnsemble struct {
 // every directed quorum link. Like startEnsemble, with per-server peer
 // lists.
 func startProxiedEnsemble(t *testing.T, n int) *proxiedEnsemble {
-	clientPorts := make([]int, n)
-	quorumPorts := make([]int, n)
-	electionPorts := make([]int, n)
-	for i := range n {
-		clientPorts[i], quorumPorts[i], electionPorts[i] = freePort(t), freePort(t), freePort(t)
-	}
-	pe := &proxiedEnsemble{
-		testEnsemble: &testEnsemble{t: t, servers: make([]*server.Server, n)},
-		link:         make([][]*linkProxy, n),
-	}
-	for i := range n {
-		pe.link[i] = make([]*linkProxy, n)
-		for j := range n {
-			if i != j {
-				p := newLinkProxy(t, fmt.Sprintf("127.0.0.1:%d", quorumPorts[j]))
-				pe.link[i][j] = p
-				t.Cleanup(p.close) // runs after the servers stop (LIFO)
+	link := make([][]*linkProxy, n)
+	e := startEnsembleWith(t, n, 0, func(c *server.Config) {
+		i := int(c.MyID - 1)
+		link[i] = make([]*linkProxy, n)
+		specs := slices.Clone(c.Servers)
+		for j := range specs {
+			if j == i {
+				continue
 			}
+			a := specs[j].Addrs[0]
+			p := newLinkProxy(t, fmt.Sprintf("127.0.0.1:%d", a.QuorumPort))
+			t.Cleanup(p.close) // runs after the servers stop (LIFO)
+			link[i][j] = p
+			a.QuorumPort = p.port()
+			specs[j].Addrs = []server.PeerAddr{a}
 		}
-	}
-	for i := range n {
-		var specs []server.ServerSpec
-		for j := range n {
-			qp := quorumPorts[j]
-			if j != i {
-				qp = pe.link[i][j].port()
-			}
-			specs = append(specs, server.ServerSpec{
-				ID:    int64(j + 1),
-				Addrs: []server.PeerAddr{{Host: "127.0.0.1", QuorumPort: qp, ElectionPort: electionPorts[j]}},
-				Role:  server.RoleParticipant, ClientAddr: "127.0.0.1", ClientPort: clientPorts[j], SecureClientPort: -1,
-			})
-		}
-		cfg := servertest.Config(t.TempDir())
-		cfg.ClientPort = clientPorts[i]
-		cfg.TickTime = 100 * time.Millisecond
-		cfg.MinSessionTimeout, cfg.MaxSessionTimeout = 0, 0
-		cfg.InitLimit, cfg.SyncLimit = 10, 5
-		cfg.Servers = specs
-		cfg.MyID = int64(i + 1)
-		cfg.PreAllocSize = -1
-		cfg.FourLetterWords = []string{"*"}
-		pe.cfgs = append(pe.cfgs, cfg)
-	}
-	for i := range n {
-		pe.start(i)
-	}
-	t.Cleanup(func() {
-		for i := range pe.servers {
-			pe.stop(i)
-		}
+		c.Servers = specs
 	})
-	return pe
+	return &proxiedEnsemble{testEnsemble: e, link: link}
 }
 
 // isolate blocks (cut) or unblocks (!cut) every link to and from server i.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/paddockdb/paddock/server/servertest"
 )
 
 // TestCrashKill9 starts the real binary, drives writes through
@@ -82,32 +83,7 @@ func TestCrashKill9(t *testing.T) {
 	}
 }
 
-// freePort returns a port that is free on 127.0.0.1, from below the
-// kernel's ephemeral range (32768-60999 by default) so that no outgoing
-// connection or listener on port 0 can take it before the server binds it.
-func freePort(t *testing.T) int {
-	t.Helper()
-	portMu.Lock()
-	defer portMu.Unlock()
-	for range 1000 {
-		if nextPort == 0 || nextPort >= 32000 {
-			nextPort = 24000 + rand.IntN(7000)
-		}
-		nextPort++
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", nextPort))
-		if err == nil {
-			ln.Close()
-			return nextPort
-		}
-	}
-	t.Fatal("no free port in 24000-31999")
-	return 0
-}
-
-var (
-	portMu   sync.Mutex
-	nextPort int
-)
+func freePort(t *testing.T) int { return servertest.FreePort(t) }
 
 // startBinary runs `paddock server cfg` and waits until srvr answers.
 func startBinary(t *testing.T, bin, cfg, addr, logPath string) *exec.Cmd {

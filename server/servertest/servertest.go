@@ -4,7 +4,11 @@
 package servertest
 
 import (
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
 	"testing"
 
 	"github.com/paddockdb/paddock/server"
@@ -36,3 +40,31 @@ func Start(tb testing.TB, cfg server.Config) *server.Server {
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
+
+// FreePort returns a port that is free on 127.0.0.1, from below the
+// kernel's ephemeral range (32768-60999 by default), so that no outgoing
+// connection or listener on port 0 takes it before the server binds it
+// (an ensemble's ports must be known before its servers start).
+func FreePort(tb testing.TB) int {
+	tb.Helper()
+	portMu.Lock()
+	defer portMu.Unlock()
+	for range 1000 {
+		if nextPort == 0 || nextPort >= 32000 {
+			nextPort = 24000 + rand.IntN(7000)
+		}
+		nextPort++
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", nextPort))
+		if err == nil {
+			ln.Close()
+			return nextPort
+		}
+	}
+	tb.Fatal("no free port in 24000-31999")
+	return 0
+}
+
+var (
+	portMu   sync.Mutex
+	nextPort int
+)
