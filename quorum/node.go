@@ -152,14 +152,26 @@ type Node struct {
 	snapIndex   uint64 // the log's start: the last snapshot's index
 	confState   raftpb.ConfState
 
-	snapc   chan uint64     // Snapshotted
-	reportc chan snapReport // outcomes of snapshot transfers
+	snapc    chan uint64     // Snapshotted
+	reportc  chan snapReport // outcomes of snapshot transfers
+	snapSent map[uint64]snapSent
 }
 
 type snapReport struct {
-	to     uint64
-	status raft.SnapshotStatus
+	to, index uint64
+	status    raft.SnapshotStatus
 }
+
+// snapSent is the last snapshot sent to a follower: its index and when it
+// was acknowledged. For snapHold after that, the leader keeps the entries
+// after it in memory, as for a live follower: installing a large snapshot
+// on a busy machine takes seconds, while the log moves on.
+type snapSent struct {
+	index uint64
+	at    time.Time
+}
+
+const snapHold = time.Minute
 
 // DefaultLogSlack is Config.LogSlack's default.
 const DefaultLogSlack = 50_000
@@ -264,15 +276,16 @@ func Open(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg: cfg, lg: cfg.Logger, rn: rn, ms: ms, disk: disk, tr: tr,
 		snapIndex: rec.snap.Metadata.Index, confState: rec.snap.Metadata.ConfState, applied: rec.snap.Metadata.Index,
-		snapc:   make(chan uint64, 16),
-		reportc: make(chan snapReport, 16),
-		recvc:   make(chan raftpb.Message, 4096),
-		propc:   make(chan [][]byte, 4096),
-		readc:   make(chan uint64, 1024),
-		unreac:  make(chan uint64, 64),
-		lostc:   make(chan uint64, 64),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		snapc:    make(chan uint64, 16),
+		reportc:  make(chan snapReport, 16),
+		snapSent: make(map[uint64]snapSent),
+		recvc:    make(chan raftpb.Message, 4096),
+		propc:    make(chan [][]byte, 4096),
+		readc:    make(chan uint64, 1024),
+		unreac:   make(chan uint64, 64),
+		lostc:    make(chan uint64, 64),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	n.status = Status{ID: cfg.ID, Learner: self.Learner, SnapshotIndex: rec.snap.Metadata.Index}
 	tr.recv = n.receive
@@ -457,6 +470,9 @@ func (n *Node) run() {
 			}
 		case r := <-n.reportc:
 			n.rn.ReportSnapshot(r.to, r.status)
+			if r.status == raft.SnapshotFinish {
+				n.snapSent[r.to] = snapSent{index: r.index, at: time.Now()}
+			}
 		case id := <-n.lostc:
 			st := n.rn.BasicStatus()
 			if id == st.Lead && st.RaftState == raft.StateFollower && !n.status.Learner {
@@ -617,8 +633,18 @@ func (n *Node) maybeCompact() {
 	if n.rn.BasicStatus().RaftState == raft.StateLeader {
 		floor := int64(n.applied) - 20*slack
 		for id, pr := range n.rn.Status().Progress {
-			if id != n.cfg.ID && pr.RecentActive && int64(pr.Match) > floor && int64(pr.Match) < target {
-				target = int64(pr.Match)
+			if id == n.cfg.ID {
+				continue
+			}
+			need, live := int64(pr.Match), pr.RecentActive
+			if s, ok := n.snapSent[id]; ok && time.Since(s.at) < snapHold {
+				// It is installing a snapshot (and answers nothing
+				// meanwhile): keep what it needs after it, or it falls
+				// behind again and gets another.
+				need, live = max(need, int64(s.index)), true
+			}
+			if live && need > floor && need < target {
+				target = need
 			}
 		}
 	}

@@ -18,17 +18,18 @@ import (
 // survives a restart of the node, see cluster.start), and it is what
 // Snapshot sends and Restore installs.
 type recorder struct {
-	mu         sync.Mutex
-	committed  []Entry
-	last       uint64 // the last index applied (or restored)
-	durable    []Entry
-	durIndex   uint64
-	restores   int
-	lostLeader int // times it went from knowing a leader to none
-	lead       uint64
-	reads      map[uint64]uint64
-	msgs       []string
-	failed     error
+	mu           sync.Mutex
+	committed    []Entry
+	last         uint64 // the last index applied (or restored)
+	durable      []Entry
+	durIndex     uint64
+	restores     int
+	lostLeader   int // times it went from knowing a leader to none
+	restoreDelay time.Duration
+	lead         uint64
+	reads        map[uint64]uint64
+	msgs         []string
+	failed       error
 }
 
 func (r *recorder) Committed(ents []Entry) {
@@ -65,6 +66,7 @@ func (r *recorder) Snapshot(w io.Writer) error {
 }
 
 func (r *recorder) Restore(index uint64, path string) error {
+	time.Sleep(r.restoreDelay)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -138,6 +140,7 @@ type cluster struct {
 	t       *testing.T
 	segSize int64
 	slack   int
+	delay   map[int]time.Duration // Restore's delay, by node
 	peers   []Peer
 	dirs    []string
 	nodes   []*Node
@@ -174,6 +177,7 @@ func (c *cluster) start(i int) {
 		rec.committed, rec.durable = slices.Clone(old.durable), slices.Clone(old.durable)
 		rec.last, rec.durIndex = old.durIndex, old.durIndex
 	}
+	rec.restoreDelay = c.delay[i]
 	c.recs[i] = rec
 	nd, err := Open(Config{
 		ID: c.peers[i].ID, Peers: c.peers, LogDir: c.dirs[i],
@@ -331,7 +335,31 @@ func TestSnapshotCatchUp(t *testing.T) {
 	if first, _ := c.nodes[l].ms.FirstIndex(); first <= 2 {
 		t.Fatalf("the leader's in-memory log still starts at %d", first)
 	}
+	// Its install is slow; meanwhile the others go on, snapshot and
+	// compact: the leader keeps what it needs after the snapshot, so one
+	// snapshot is enough.
+	c.delay = map[int]time.Duration{lag: 300 * time.Millisecond}
 	c.start(lag)
+	waitFor(t, "the lagging follower to receive the snapshot", func() bool {
+		_, err := os.Stat(filepath.Join(c.dirs[lag], fmt.Sprintf("raft-snapshot-%d", l+1)))
+		return err == nil
+	})
+	for i := 260; i < 300; i++ {
+		d := fmt.Sprintf("v%03d-%s", i, strings.Repeat("x", 100))
+		want = append(want, d)
+		c.nodes[l].Propose([][]byte{[]byte(d)})
+		waitFor(t, "commit", func() bool { return len(c.recs[l].data()) == i+1 })
+		if i%10 == 9 {
+			for j, nd := range c.nodes {
+				if j != lag {
+					nd.Snapshotted(c.recs[j].checkpoint())
+				}
+			}
+		}
+	}
+	if first, _ := c.nodes[l].ms.FirstIndex(); first > 262 {
+		t.Errorf("the leader compacted its log to %d, past the snapshot it sent the lagging follower", first)
+	}
 	waitFor(t, "the lagging follower to catch up", func() bool { return equal(c.recs[lag].data(), want) })
 	c.recs[lag].mu.Lock()
 	restores := c.recs[lag].restores
@@ -348,7 +376,7 @@ func TestSnapshotCatchUp(t *testing.T) {
 	if lost != 0 {
 		t.Errorf("the lagging follower lost its leader %d times while catching up", lost)
 	}
-	propose(260, 270)
+	propose(300, 310)
 
 	// Everyone restarts: each recovers from its own durable state and
 	// what its (purged) log holds after it.
@@ -359,7 +387,7 @@ func TestSnapshotCatchUp(t *testing.T) {
 		c.start(i)
 	}
 	l = c.leader()
-	propose(270, 275)
+	propose(310, 315)
 	for i := range c.nodes {
 		if st := c.nodes[i].Status(); st.SnapshotIndex < 2 {
 			t.Errorf("node %d restarted with its log starting at %d", i+1, st.SnapshotIndex)

@@ -75,7 +75,7 @@ func (n *Node) sendSnapshot(m raftpb.Message) {
 		n.lg.Info("quorum: snapshot sent", "follower", m.To, "index", m.Snapshot.Metadata.Index, "bytes", sent)
 	}
 	select {
-	case n.reportc <- snapReport{to: m.To, status: status}:
+	case n.reportc <- snapReport{to: m.To, index: m.Snapshot.Metadata.Index, status: status}:
 	case <-n.stop:
 	}
 }
