@@ -685,3 +685,37 @@ func TestChildrenCache(t *testing.T) {
 		t.Fatalf("after a grandchild: %v", got2)
 	}
 }
+
+// TestPrepKnowsPreppedSessions: in an ensemble the leader may prep a
+// session's first write before it applies the session's createSession (a
+// follower applied it first and answered the client); prep knows the
+// session from then, as ZooKeeper's leader tracks it from its prep. A
+// reset prep (a new leader) forgets it with the txn.
+func TestPrepKnowsPreppedSessions(t *testing.T) {
+	e := New(Config{})
+	id := zk.SessionID(0x0100000000000001)
+	create := func() zk.Code {
+		txn := e.Prep(&Request{Session: id, Op: zk.OpCreate, Body: &zk.CreateRequest{Path: "/x", ACL: zk.OpenACLUnsafe()}, Time: 1})
+		return TxnError(txn)
+	}
+	if got := create(); got != zk.CodeSessionExpired {
+		t.Fatalf("unknown session: %v, want SessionExpired", got)
+	}
+	e.ResetPrep(0)
+	cs := e.PrepCreateSessionID(id, 10000, 1)
+	if got := create(); got != 0 {
+		t.Fatalf("session whose createSession is prepped: %v, want OK", got)
+	}
+	e.ResetPrep(0)
+	if got := create(); got != zk.CodeSessionExpired {
+		t.Fatalf("after a prep reset: %v, want SessionExpired", got)
+	}
+	cs = e.PrepCreateSessionID(id, 10000, 1)
+	e.Apply(cs)
+	if len(e.pending.created) != 0 {
+		t.Fatalf("applied createSession still pending: %v", e.pending.created)
+	}
+	if got := create(); got != 0 {
+		t.Fatalf("applied session: %v, want OK", got)
+	}
+}

@@ -29,6 +29,12 @@ type change struct {
 type pendingChanges struct {
 	byPath map[string]*change
 	list   []*change
+	// created holds sessions whose createSession is prepped and not yet
+	// applied, with its zxid: in an ensemble a follower may apply it and
+	// forward the session's first write before the leader applies it, and
+	// the leader's prep must know the session then (ZooKeeper's leader
+	// adds a session to its tracker when it preps createSession).
+	created map[zk.SessionID]zk.Zxid
 }
 
 func newPendingChanges() pendingChanges {
@@ -52,6 +58,11 @@ func (e *Engine) ResetPrep(floor zk.Zxid) {
 // retire drops the records of txns with zxid <= z, once applied
 // (FinalRequestProcessor's outstandingChanges cleanup).
 func (p *pendingChanges) retire(z zk.Zxid) {
+	for id, cz := range p.created {
+		if cz <= z {
+			delete(p.created, id)
+		}
+	}
 	i := 0
 	for ; i < len(p.list) && p.list[i].zxid <= z; i++ {
 		c := p.list[i]
@@ -111,7 +122,9 @@ func parentForDelete(p string) (string, error) {
 
 func (e *Engine) checkSession(s zk.SessionID) error {
 	if _, ok := e.sessions[s]; !ok {
-		return zk.CodeSessionExpired
+		if _, ok := e.pending.created[s]; !ok {
+			return zk.CodeSessionExpired
+		}
 	}
 	return nil
 }
@@ -544,6 +557,10 @@ func (e *Engine) NewSessionID() zk.SessionID {
 // PrepCreateSessionID returns the createSession transaction of session id.
 func (e *Engine) PrepCreateSessionID(id zk.SessionID, timeoutMs int32, nowMs int64) *zk.Txn {
 	e.nextZxid++
+	if e.pending.created == nil {
+		e.pending.created = make(map[zk.SessionID]zk.Zxid)
+	}
+	e.pending.created[id] = e.nextZxid
 	return &zk.Txn{
 		Header: zk.TxnHeader{ClientID: id, Zxid: e.nextZxid, Time: nowMs, Type: zk.OpCreateSession},
 		Body:   &zk.CreateSessionTxn{TimeOut: timeoutMs},
