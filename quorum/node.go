@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -112,6 +114,9 @@ type Status struct {
 	Learner bool
 	// SnapshotIndex is where the log starts: the last snapshot's index.
 	SnapshotIndex uint64
+	// Joining: the node started as a new member of a running ensemble and
+	// has not yet received the leader's snapshot.
+	Joining bool
 	// Followers lists, on the leader, every other member and how far its
 	// log matches the leader's.
 	Followers []FollowerStatus
@@ -135,7 +140,7 @@ type Node struct {
 	tr   *transport
 
 	recvc  chan raftpb.Message
-	propc  chan [][]byte
+	propc  chan proposal
 	readc  chan uint64
 	unreac chan uint64
 	lostc  chan uint64 // a connection to or from this peer broke
@@ -147,14 +152,41 @@ type Node struct {
 
 	lead, term uint64 // last reported to the handler
 
-	applied     uint64 // last entry handed to Handler.Committed
-	compactedAt uint64 // applied at the last compaction
-	snapIndex   uint64 // the log's start: the last snapshot's index
-	confState   raftpb.ConfState
+	applied     uint64           // last entry handed to Handler.Committed
+	compactedAt uint64           // applied at the last compaction
+	snapIndex   uint64           // the log's start: the last snapshot's index
+	confState   raftpb.ConfState // as of applied
+	// snapConf is the membership at snapIndex, and confHist the changes
+	// applied since, by index: a snapshot records the membership as of
+	// its own index.
+	snapConf raftpb.ConfState
+	confHist []confAt
+	// confPending is the index of the last membership change this leader
+	// appended (maxIndex while one is being proposed): raft refuses
+	// another until it is applied.
+	confPending uint64
+	// joining: the log was empty at Open and a peer already runs an
+	// ensemble, so this server waits for the leader to add it and send it
+	// a snapshot, rather than start from the configured membership.
+	joining bool
+
+	wasActive map[uint64]bool // RecentActive at the last status update
 
 	snapc    chan uint64     // Snapshotted
 	reportc  chan snapReport // outcomes of snapshot transfers
 	snapSent map[uint64]snapSent
+}
+
+// proposal is what Propose and ProposeConfChange queue for the raft
+// goroutine, on one channel so that the log keeps their order.
+type proposal struct {
+	data [][]byte             // txns; for a membership change, its fallback
+	cc   *raftpb.ConfChangeV2 // the target membership, as AddNode and AddLearnerNode changes
+}
+
+type confAt struct {
+	index uint64
+	cs    raftpb.ConfState
 }
 
 type snapReport struct {
@@ -214,8 +246,26 @@ func Open(cfg Config) (*Node, error) {
 			"file", rec.info.TruncatedFile, "offset", rec.info.TruncatedAt, "copy", rec.info.BrokenCopy)
 	}
 	ms := raft.NewMemoryStorage()
+	joining := false
 	if raft.IsEmptySnap(rec.snap) {
-		// A new member: the log starts from the configured membership,
+		// Never started, or started as a joiner and not yet sent a
+		// snapshot (its term and vote may be recorded).
+		joining = !raft.IsEmptyHardState(rec.hs) || len(rec.entries) > 0
+		if !joining {
+			if by := probePeers(cfg.ID, cfg.Peers, cfg.Logger); by != 0 {
+				cfg.Logger.Info("quorum: an ensemble is already running here; joining it as a new member",
+					"peer", by, "myid", cfg.ID)
+				joining = true
+			}
+		}
+	}
+	if joining {
+		// The leader sends the state and membership once the ensemble
+		// has this server among its members (reconfig -add, or the
+		// configured membership of a new ensemble that elected without
+		// it): the log records nothing until then.
+	} else if raft.IsEmptySnap(rec.snap) {
+		// A new ensemble: the log starts from the configured membership,
 		// the same on every server, as if from a snapshot at index 1.
 		cs := raftpb.ConfState{}
 		for _, p := range cfg.Peers {
@@ -231,9 +281,11 @@ func Open(cfg Config) (*Node, error) {
 			return nil, err
 		}
 	}
-	if err := ms.ApplySnapshot(rec.snap); err != nil {
-		disk.close()
-		return nil, err
+	if !joining {
+		if err := ms.ApplySnapshot(rec.snap); err != nil {
+			disk.close()
+			return nil, err
+		}
 	}
 	if err := ms.Append(rec.entries); err != nil {
 		disk.close()
@@ -260,6 +312,7 @@ func Open(cfg Config) (*Node, error) {
 		MaxUncommittedEntriesSize: 1 << 30,
 		CheckQuorum:               true,
 		PreVote:                   true,
+		StepDownOnRemoval:         true,
 		ReadOnlyOption:            raft.ReadOnlySafe,
 		DisableProposalForwarding: true,
 		Logger:                    raftLogger{cfg.Logger},
@@ -276,18 +329,20 @@ func Open(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg: cfg, lg: cfg.Logger, rn: rn, ms: ms, disk: disk, tr: tr,
 		snapIndex: rec.snap.Metadata.Index, confState: rec.snap.Metadata.ConfState, applied: rec.snap.Metadata.Index,
-		snapc:    make(chan uint64, 16),
-		reportc:  make(chan snapReport, 16),
-		snapSent: make(map[uint64]snapSent),
-		recvc:    make(chan raftpb.Message, 4096),
-		propc:    make(chan [][]byte, 4096),
-		readc:    make(chan uint64, 1024),
-		unreac:   make(chan uint64, 64),
-		lostc:    make(chan uint64, 64),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		snapConf: rec.snap.Metadata.ConfState, joining: joining,
+		snapc:     make(chan uint64, 16),
+		reportc:   make(chan snapReport, 16),
+		snapSent:  make(map[uint64]snapSent),
+		wasActive: make(map[uint64]bool),
+		recvc:     make(chan raftpb.Message, 4096),
+		propc:     make(chan proposal, 4096),
+		readc:     make(chan uint64, 1024),
+		unreac:    make(chan uint64, 64),
+		lostc:     make(chan uint64, 64),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
-	n.status = Status{ID: cfg.ID, Learner: self.Learner, SnapshotIndex: rec.snap.Metadata.Index}
+	n.status = Status{ID: cfg.ID, Learner: self.Learner, SnapshotIndex: rec.snap.Metadata.Index, Joining: joining}
 	tr.recv = n.receive
 	tr.snapDir = cfg.SnapDir
 	tr.recvSnap = n.receiveSnapshot
@@ -300,6 +355,7 @@ func Open(cfg Config) (*Node, error) {
 		cfg.Handler.PeerDown(id)
 	}
 	tr.inDown = n.lost
+	tr.probe = n.established
 	for _, p := range cfg.Peers {
 		if p.ID != cfg.ID {
 			tr.addPeer(p.ID, p.Addr)
@@ -366,9 +422,51 @@ func (n *Node) Close() error {
 // leader change.
 func (n *Node) Propose(data [][]byte) {
 	select {
-	case n.propc <- data:
+	case n.propc <- proposal{data: data}:
 	case <-n.stop:
 	}
+}
+
+// ProposeConfChange proposes that the members become voters and learners,
+// with the txn data: it is committed like a txn (Handler.Committed hands it
+// over as an entry's Data), in its order among the txns Propose queued
+// before and after it, and takes effect when applied, through joint
+// consensus when more than one member changes (raft's ConfChangeV2,
+// leaving the joint configuration automatically). If the membership does
+// not change, data goes in the log as a plain txn. If an earlier change is
+// not applied yet (or there is no voter), fallback goes in the log instead,
+// in the same place. Like Propose's, it is dropped unless this node is the
+// leader.
+func (n *Node) ProposeConfChange(voters, learners []uint64, data, fallback []byte) {
+	p := proposal{
+		data: [][]byte{fallback},
+		cc:   &raftpb.ConfChangeV2{Context: data},
+	}
+	for _, id := range voters {
+		p.cc.Changes = append(p.cc.Changes, raftpb.ConfChangeSingle{Type: raftpb.ConfChangeAddNode, NodeID: id})
+	}
+	for _, id := range learners {
+		p.cc.Changes = append(p.cc.Changes, raftpb.ConfChangeSingle{Type: raftpb.ConfChangeAddLearnerNode, NodeID: id})
+	}
+	select {
+	case n.propc <- p:
+	case <-n.stop:
+	}
+}
+
+// SetPeers sets the addresses of the other members (a membership change,
+// as the server learns it from its state): new peers are dialled, peers
+// whose address changed are redialled, others are dropped.
+func (n *Node) SetPeers(peers []Peer) {
+	n.tr.setPeers(peers)
+}
+
+// established reports, for a peer's probe, whether this node runs an
+// ensemble: it started from a membership and its log went past the start.
+func (n *Node) established() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return !n.status.Joining && (n.status.Applied > 1 || n.status.SnapshotIndex > 1)
 }
 
 // ReadIndex asks for the commit index a linearizable read must wait for;
@@ -439,25 +537,30 @@ func (n *Node) run() {
 					break drainRecv
 				}
 			}
-		case data := <-n.propc:
-			ents := make([]raftpb.Entry, 0, len(data))
-			for _, d := range data {
-				ents = append(ents, raftpb.Entry{Data: d})
-			}
-		drainProp:
-			for len(ents) < 4096 {
-				select {
-				case data := <-n.propc:
-					for _, d := range data {
+		case p := <-n.propc:
+			var ents []raftpb.Entry
+			for {
+				if p.cc != nil {
+					// Keep the log's order: the txns before it first.
+					n.propose(ents)
+					ents = nil
+					n.proposeConfChange(p)
+				} else {
+					for _, d := range p.data {
 						ents = append(ents, raftpb.Entry{Data: d})
 					}
-				default:
-					break drainProp
 				}
+				if len(ents) >= 4096 {
+					break
+				}
+				select {
+				case p = <-n.propc:
+					continue
+				default:
+				}
+				break
 			}
-			if err := n.rn.Step(raftpb.Message{Type: raftpb.MsgProp, From: n.cfg.ID, Entries: ents}); err != nil {
-				n.lg.Debug("quorum: proposals dropped", "count", len(ents), "err", err)
-			}
+			n.propose(ents)
 		case ctx := <-n.readc:
 			var b [8]byte
 			binary.BigEndian.PutUint64(b[:], ctx)
@@ -501,6 +604,75 @@ func (n *Node) run() {
 			}
 		}
 	}
+}
+
+func (n *Node) propose(ents []raftpb.Entry) {
+	if len(ents) == 0 {
+		return
+	}
+	if err := n.rn.Step(raftpb.Message{Type: raftpb.MsgProp, From: n.cfg.ID, Entries: ents}); err != nil {
+		n.lg.Debug("quorum: proposals dropped", "count", len(ents), "err", err)
+	}
+}
+
+// proposeConfChange turns the target membership of p.cc into the changes
+// from the current one, and proposes them (or p's txn alone, if there are
+// none; or p's fallback, if raft would refuse them).
+func (n *Node) proposeConfChange(p proposal) {
+	if n.rn.BasicStatus().RaftState != raft.StateLeader {
+		return
+	}
+	pending := len(n.confState.VotersOutgoing) > 0 || n.confPending > n.applied
+	noVoter := !slices.ContainsFunc(p.cc.Changes, func(c raftpb.ConfChangeSingle) bool { return c.Type == raftpb.ConfChangeAddNode })
+	if pending || noVoter {
+		n.lg.Warn("quorum: membership change refused", "pending", pending, "noVoter", noVoter)
+		n.propose([]raftpb.Entry{{Data: p.data[0]}})
+		return
+	}
+	voters := make(map[uint64]bool)
+	for _, c := range p.cc.Changes {
+		voters[c.NodeID] = c.Type == raftpb.ConfChangeAddNode
+	}
+	cur := make(map[uint64]bool)
+	for _, id := range n.confState.Voters {
+		cur[id] = true
+	}
+	for _, id := range n.confState.Learners {
+		cur[id] = false
+	}
+	var changes []raftpb.ConfChangeSingle
+	for _, id := range slices.Sorted(maps.Keys(voters)) {
+		if v, ok := cur[id]; !ok || v != voters[id] {
+			typ := raftpb.ConfChangeAddLearnerNode
+			if voters[id] {
+				typ = raftpb.ConfChangeAddNode
+			}
+			changes = append(changes, raftpb.ConfChangeSingle{Type: typ, NodeID: id})
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(cur)) {
+		if _, ok := voters[id]; !ok {
+			changes = append(changes, raftpb.ConfChangeSingle{Type: raftpb.ConfChangeRemoveNode, NodeID: id})
+		}
+	}
+	if len(changes) == 0 {
+		n.propose([]raftpb.Entry{{Data: p.cc.Context}})
+		return
+	}
+	cc := raftpb.ConfChangeV2{Transition: raftpb.ConfChangeTransitionAuto, Changes: changes, Context: p.cc.Context}
+	data, err := cc.Marshal()
+	if err != nil {
+		n.lg.Error("quorum: encoding a membership change", "err", err)
+		n.propose([]raftpb.Entry{{Data: p.data[0]}})
+		return
+	}
+	if err := n.rn.Step(raftpb.Message{Type: raftpb.MsgProp, From: n.cfg.ID,
+		Entries: []raftpb.Entry{{Type: raftpb.EntryConfChangeV2, Data: data}}}); err != nil {
+		n.lg.Debug("quorum: membership change dropped", "err", err)
+		return
+	}
+	n.confPending = math.MaxUint64 // until ready sees its index
+	n.lg.Info("quorum: proposed a membership change", "changes", raftpb.ConfChangesToString(changes))
 }
 
 // campaignStep separates the campaigns of the voters that lose the same
@@ -552,12 +724,22 @@ func (n *Node) ready() bool {
 		n.ms.ApplySnapshot(rd.Snapshot)
 		m := rd.Snapshot.Metadata
 		n.snapIndex, n.confState, n.applied, n.compactedAt = m.Index, m.ConfState, m.Index, m.Index
+		n.snapConf, n.confHist = m.ConfState, nil
+		if n.joining {
+			n.joining = false
+			n.lg.Info("quorum: joined the ensemble", "index", m.Index, "voters", m.ConfState.Voters, "learners", m.ConfState.Learners)
+		}
 		n.mu.Lock()
-		n.status.Applied, n.status.SnapshotIndex = m.Index, m.Index
+		n.status.Applied, n.status.SnapshotIndex, n.status.Joining = m.Index, m.Index, false
 		n.mu.Unlock()
 	}
 	if !raft.IsEmptyHardState(rd.HardState) {
 		n.ms.SetHardState(rd.HardState)
+	}
+	for i := range rd.Entries {
+		if e := &rd.Entries[i]; e.Type != raftpb.EntryNormal && leader {
+			n.confPending = e.Index
+		}
 	}
 	n.ms.Append(rd.Entries)
 	if !leader {
@@ -578,15 +760,19 @@ func (n *Node) ready() bool {
 			case raftpb.EntryConfChange:
 				var cc raftpb.ConfChange
 				if err := cc.Unmarshal(e.Data); err == nil {
-					n.confState = *n.rn.ApplyConfChange(cc)
+					n.applyConfChange(e.Index, cc)
 				}
 				out = append(out, Entry{Index: e.Index, Term: e.Term})
 			case raftpb.EntryConfChangeV2:
 				var cc raftpb.ConfChangeV2
+				ent := Entry{Index: e.Index, Term: e.Term}
 				if err := cc.Unmarshal(e.Data); err == nil {
-					n.confState = *n.rn.ApplyConfChange(cc)
+					n.applyConfChange(e.Index, cc)
+					if len(cc.Context) > 0 {
+						ent.Data = cc.Context
+					}
 				}
-				out = append(out, Entry{Index: e.Index, Term: e.Term})
+				out = append(out, ent)
 			}
 		}
 		n.cfg.Handler.Committed(out)
@@ -598,6 +784,26 @@ func (n *Node) ready() bool {
 	}
 	n.rn.Advance(rd)
 	return true
+}
+
+// applyConfChange applies a committed membership change.
+func (n *Node) applyConfChange(index uint64, cc raftpb.ConfChangeI) {
+	n.confState = *n.rn.ApplyConfChange(cc)
+	n.confHist = append(n.confHist, confAt{index: index, cs: n.confState})
+	n.lg.Info("quorum: membership changed", "index", index, "voters", n.confState.Voters,
+		"outgoing", n.confState.VotersOutgoing, "learners", n.confState.Learners, "learnersNext", n.confState.LearnersNext)
+}
+
+// confAt returns the membership as of index (at least snapIndex).
+func (n *Node) confAt(index uint64) raftpb.ConfState {
+	cs := n.snapConf
+	for _, h := range n.confHist {
+		if h.index > index {
+			break
+		}
+		cs = h.cs
+	}
+	return cs
 }
 
 func (n *Node) send(msgs []raftpb.Message) {
@@ -661,6 +867,7 @@ func (n *Node) reportLeader() {
 	st := n.rn.BasicStatus()
 	if st.Lead != n.lead || st.Term != n.term {
 		n.lead, n.term = st.Lead, st.Term
+		n.confPending = 0 // a new term: raft itself waits for the old ones
 		n.updateStatus()
 		n.cfg.Handler.LeaderChanged(st.Lead, st.Term)
 	}
@@ -670,8 +877,8 @@ func (n *Node) updateStatus() {
 	st := n.rn.Status()
 	s := Status{
 		ID: n.cfg.ID, Lead: st.Lead, Term: st.Term, Commit: st.Commit, Applied: n.applied,
-		SnapshotIndex: n.snapIndex,
-		Leader:        st.RaftState == raft.StateLeader,
+		SnapshotIndex: n.snapIndex, Joining: n.joining,
+		Leader: st.RaftState == raft.StateLeader,
 	}
 	cfg := st.Config
 	_, s.Learner = cfg.Learners[n.cfg.ID]
@@ -680,7 +887,12 @@ func (n *Node) updateStatus() {
 			if id == n.cfg.ID {
 				continue
 			}
-			s.Followers = append(s.Followers, FollowerStatus{ID: id, Learner: pr.IsLearner, Match: pr.Match, Active: pr.RecentActive})
+			// raft clears RecentActive every election timeout (CheckQuorum)
+			// and sets it again as answers come in: active means heard
+			// from by this sample or the one before.
+			active := pr.RecentActive || n.wasActive[id]
+			n.wasActive[id] = pr.RecentActive
+			s.Followers = append(s.Followers, FollowerStatus{ID: id, Learner: pr.IsLearner, Match: pr.Match, Active: active})
 		}
 		slices.SortFunc(s.Followers, func(a, b FollowerStatus) int { return int(a.ID) - int(b.ID) })
 	}

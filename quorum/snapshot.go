@@ -32,7 +32,7 @@ func (n *Node) snapshotted(index uint64) bool {
 	if index <= n.snapIndex || index > n.applied {
 		return true
 	}
-	cs := n.confState
+	cs := n.confAt(index)
 	snap, err := n.ms.CreateSnapshot(index, &cs, nil)
 	if err != nil {
 		n.lg.Warn("quorum: snapshot", "index", index, "err", err)
@@ -48,7 +48,14 @@ func (n *Node) snapshotted(index uint64) bool {
 		n.cfg.Handler.Failed(err)
 		return false
 	}
-	n.snapIndex = index
+	n.snapIndex, n.snapConf = index, cs
+	kept := n.confHist[:0]
+	for _, h := range n.confHist {
+		if h.index > index {
+			kept = append(kept, h)
+		}
+	}
+	n.confHist = kept
 	n.mu.Lock()
 	n.status.SnapshotIndex = index
 	n.mu.Unlock()

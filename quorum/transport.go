@@ -31,6 +31,10 @@ const (
 	frameSnapEnd   = 5
 	snapAck        = 'K'
 	snapChunk      = 1 << 20
+	// A probe connection carries one frameProbe; the receiver answers
+	// probeAnswer and a byte, 1 if it runs an ensemble, and closes it.
+	frameProbe  = 6
+	probeAnswer = 'P'
 
 	// maxFrame bounds a frame read from a peer: raft messages are capped
 	// by MaxSizePerMsg, application messages by the client port's buffer.
@@ -53,11 +57,14 @@ type transport struct {
 	// at path (in snapDir).
 	recvSnap func(from uint64, msg []byte, path string) error
 	snapDir  string
-	mu       sync.Mutex
-	peers    map[uint64]*peer
-	conns    map[net.Conn]bool
-	closed   bool
-	wg       sync.WaitGroup
+	// probe answers a starting server's probe: does this one run an
+	// ensemble already?
+	probe  func() bool
+	mu     sync.Mutex
+	peers  map[uint64]*peer
+	conns  map[net.Conn]bool
+	closed bool
+	wg     sync.WaitGroup
 }
 
 // peer is the outbound side of one peer connection.
@@ -101,6 +108,89 @@ func (t *transport) removePeer(id uint64) {
 		close(p.stop)
 		delete(t.peers, id)
 	}
+}
+
+// setPeers makes the outbound peers those of peers other than this one,
+// at their addresses.
+func (t *transport) setPeers(peers []Peer) {
+	want := make(map[uint64]string)
+	for _, p := range peers {
+		if p.ID != t.id {
+			want[p.ID] = p.Addr
+		}
+	}
+	t.mu.Lock()
+	var drop []uint64
+	for id, p := range t.peers {
+		if addr, ok := want[id]; !ok || addr != p.addr {
+			drop = append(drop, id)
+		}
+	}
+	t.mu.Unlock()
+	for _, id := range drop {
+		t.removePeer(id)
+	}
+	for id, addr := range want {
+		t.addPeer(id, addr)
+	}
+}
+
+// probePeers asks each peer, at once, whether it already runs an
+// ensemble; it returns the id of one that does, or 0 if none answers so
+// within a second (none is up: a new ensemble is starting).
+func probePeers(self uint64, peers []Peer, lg *slog.Logger) uint64 {
+	found := make(chan uint64, len(peers))
+	var wg sync.WaitGroup
+	for _, p := range peers {
+		if p.ID == self {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := probe(self, p.Addr)
+			if err != nil {
+				lg.Debug("quorum: probing a peer", "peer", p.ID, "addr", p.Addr, "err", err)
+			}
+			if ok {
+				found <- p.ID
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(found)
+	}()
+	for id := range found {
+		return id
+	}
+	return 0
+}
+
+func probe(self uint64, addr string) (bool, error) {
+	c, err := net.DialTimeout("tcp", addr, 500*time.Millisecond)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	var b [helloLen + 5]byte
+	copy(b[:], helloMagic)
+	binary.BigEndian.PutUint32(b[4:], helloVersion)
+	binary.BigEndian.PutUint64(b[8:], self)
+	binary.BigEndian.PutUint32(b[helloLen:], 1)
+	b[helloLen+4] = frameProbe
+	if _, err := c.Write(b[:]); err != nil {
+		return false, err
+	}
+	var answer [2]byte
+	if _, err := io.ReadFull(c, answer[:]); err != nil {
+		return false, err
+	}
+	if answer[0] != probeAnswer {
+		return false, fmt.Errorf("bad probe answer %q", answer[0])
+	}
+	return answer[1] == 1, nil
 }
 
 // send queues a frame for peer to; false if it was dropped.
@@ -218,9 +308,19 @@ func (t *transport) read(c net.Conn) error {
 		if _, err := io.ReadFull(r, b); err != nil {
 			return err
 		}
-		if b[0] == frameSnap {
+		switch b[0] {
+		case frameSnap:
 			snapshot = true
 			return t.receiveSnapshot(c, r, from, b[1:])
+		case frameProbe:
+			snapshot = true
+			answer := []byte{probeAnswer, 0}
+			if t.probe != nil && t.probe() {
+				answer[1] = 1
+			}
+			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			_, err := c.Write(answer)
+			return err
 		}
 		t.recv(from, b[0], b[1:])
 	}

@@ -71,8 +71,7 @@ func (k *core) restoreSnapshot(index uint64, path string) error {
 	}
 	now := time.Now().UnixMilli()
 	eng.InitSessionIDs(k.s.cfg.MyID, now)
-	data, version := configNode(&k.s.cfg)
-	eng.SetConfigNode(data, version, now)
+	members, version := k.s.membership(eng, now)
 	k.eng = eng
 	k.childEnc = nil
 	k.tracker = engine.NewSessionTracker(k.s.cfg.TickTime.Milliseconds(), now)
@@ -83,6 +82,7 @@ func (k *core) restoreSnapshot(index uint64, path string) error {
 	e.store.Store(store)
 	e.applied = index
 	k.lastCheckpoint, k.lastCheckpointAt = zxid, time.Now()
+	k.setMembers(members, version)
 	k.s.lg.Info("installed the leader's snapshot", "raftIndex", index, "zxid", zxid.String(),
 		"nodes", meta.Nodes, "sessions", meta.Sessions, "took", time.Since(start))
 	return nil

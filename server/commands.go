@@ -59,7 +59,7 @@ func (k *core) mode() string {
 // standalone; in an ensemble while a leader is known, unless this server
 // leads and leaderServes=no.
 func (k *core) serving() bool {
-	return k.ens == nil || k.ens.lead != 0 && (k.s.cfg.LeaderServes || !k.ens.isLeader())
+	return k.ens == nil || k.ens.lead != 0 && k.ens.member && (k.s.cfg.LeaderServes || !k.ens.isLeader())
 }
 
 // outstanding is the number of requests received and not yet answered.

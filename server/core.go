@@ -255,6 +255,10 @@ func (k *core) connect(it *item) {
 		answer(zk.ConnectResponse{}, false, errNoLeader)
 		return
 	}
+	if k.ens != nil && !k.ens.member {
+		answer(zk.ConnectResponse{}, false, errRemoved)
+		return
+	}
 	if k.ens != nil && k.ens.isLeader() && !k.s.cfg.LeaderServes {
 		answer(zk.ConnectResponse{}, false, errLeaderServesNo)
 		return

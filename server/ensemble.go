@@ -1,14 +1,9 @@
 package server
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"slices"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -173,6 +168,15 @@ type ensemble struct {
 	learner bool
 	events  chan ensEvent
 
+	// members is the ensemble as /zookeeper/config holds it, at version;
+	// member is whether this server is among them.
+	members []ServerSpec
+	version zk.Zxid
+	member  bool
+	// reconfigZxid is the zxid of the reconfig this leader proposed and
+	// has not applied yet (0: none).
+	reconfigZxid zk.Zxid
+
 	lead, term uint64
 	ready      bool      // leader: every earlier-term entry applied; prep may run
 	held       []*fwdReq // leader, not ready yet: writes to prep once it is
@@ -275,7 +279,12 @@ func (k *core) applyTxn(txn *zk.Txn) {
 	res := k.eng.Apply(txn)
 	k.stats.commits++
 	now := time.Now().UnixMilli()
+	if e.reconfigZxid != 0 && h.Zxid >= e.reconfigZxid {
+		e.reconfigZxid = 0
+	}
 	switch h.Type {
+	case zk.OpReconfig:
+		k.reconfigApplied(txn)
 	case zk.OpCreateSession:
 		if b, ok := txn.Body.(*zk.CreateSessionTxn); ok {
 			k.tracker.Add(h.ClientID, int64(b.TimeOut), now)
@@ -313,6 +322,7 @@ func (k *core) leaderChanged(lead, term uint64) {
 	e.lead, e.term = lead, term
 	k.failInFlight("the leader changed")
 	e.ready = false
+	e.reconfigZxid = 0
 	e.streams = make(map[uint64]*stream)
 	k.eng.ResetPrep(0)
 	switch {
@@ -461,6 +471,9 @@ func (k *core) prepAndPropose(r *fwdReq) {
 		txn = k.eng.PrepCreateSessionID(r.session, r.timeout, now)
 	case zk.OpCloseSession:
 		txn = k.eng.PrepCloseSession(r.session, r.xid, now)
+	case zk.OpReconfig:
+		k.prepReconfig(r, time.UnixMilli(now))
+		return
 	default:
 		start := time.Now()
 		txn = k.eng.Prep(&engine.Request{Session: r.session, Xid: r.xid, Op: r.op, Body: r.rec, Auth: r.auth, Time: now})
@@ -655,25 +668,6 @@ func decodeForward(b []byte) (epoch, seq uint64, r *fwdReq, err error) {
 	return epoch, seq, r, nil
 }
 
-// configNode is /zookeeper/config's content in an ensemble, as ZooKeeper's
-// QuorumVerifier.toString writes it: a server.N line per member, by id,
-// then version=<hex>. The version is 0 for a static config, or the one in
-// the dynamicConfigFile's name (zoo.cfg.dynamic.<hex>).
-func configNode(cfg *Config) ([]byte, zk.Zxid) {
-	servers := slices.Clone(cfg.Servers)
-	slices.SortFunc(servers, func(a, b ServerSpec) int { return cmp.Compare(a.ID, b.ID) })
-	var b strings.Builder
-	for _, sv := range servers {
-		fmt.Fprintf(&b, "server.%d=%s\n", sv.ID, sv)
-	}
-	var version uint64
-	if i := strings.LastIndex(cfg.DynamicConfigFile, ".dynamic."); i >= 0 {
-		version, _ = strconv.ParseUint(cfg.DynamicConfigFile[i+len(".dynamic."):], 16, 64)
-	}
-	fmt.Fprintf(&b, "version=%x", version)
-	return []byte(b.String()), zk.Zxid(version)
-}
-
 // raftTiming maps tickTime to raft's timing. ZooKeeper notices a dead
 // leader when its socket closes and elects within ~200 ms; raft elects
 // after an election timeout, so its tick is a tenth of tickTime, clamped
@@ -700,19 +694,27 @@ func (s *Server) openEnsemble() error {
 	for id, timeout := range k.eng.Sessions() {
 		k.tracker.Add(id, int64(timeout), now.UnixMilli())
 	}
-	data, version := configNode(&s.cfg)
-	k.eng.SetConfigNode(data, version, now.UnixMilli())
+	members, version := s.membership(k.eng, now.UnixMilli())
 	ens := newEnsemble(uint64(s.cfg.MyID))
 	ens.store = new(atomic.Pointer[snapshot.Store])
 	ens.store.Store(store)
-	var peers []quorum.Peer
-	for _, sv := range s.cfg.Servers {
-		a := sv.Addrs[0]
-		p := quorum.Peer{ID: uint64(sv.ID), Addr: net.JoinHostPort(a.Host, strconv.Itoa(a.QuorumPort)), Learner: sv.Role == RoleObserver}
-		if sv.ID == s.cfg.MyID {
-			ens.learner = p.Learner
+	ens.members, ens.version = members, version
+	peers := peersOf(members)
+	for _, p := range peers {
+		if p.ID == ens.id {
+			ens.member, ens.learner = true, p.Learner
 		}
-		peers = append(peers, p)
+	}
+	if !ens.member {
+		// Removed by a reconfig: it still listens on its quorum port,
+		// and rejoins if a reconfig adds it back.
+		s.lg.Warn("this server is not among the ensemble's members (a reconfig removed it): it serves no clients",
+			"myid", s.cfg.MyID, "version", version.String())
+		for _, p := range peersOf(s.cfg.Servers) {
+			if p.ID == ens.id {
+				peers = append(peers, p)
+			}
+		}
 	}
 	tick, election, heartbeat := raftTiming(s.cfg.TickTime)
 	node, err := quorum.Open(quorum.Config{
@@ -743,6 +745,6 @@ func (s *Server) openEnsemble() error {
 		k.cp.history = []zk.Zxid{zxid}
 	}
 	s.lg.Info("ensemble member", "myid", s.cfg.MyID, "role", map[bool]string{false: "participant", true: "observer"}[ens.learner],
-		"quorumAddr", node.Addr(), "checkpoint", zxid.String(), "members", len(peers), "raftTick", tick)
+		"quorumAddr", node.Addr(), "checkpoint", zxid.String(), "members", len(members), "configVersion", version.String(), "raftTick", tick)
 	return nil
 }

@@ -15,9 +15,9 @@ import (
 
 // spec returns the server.N entry with id, or nil.
 func (k *core) spec(id uint64) *ServerSpec {
-	for i := range k.s.cfg.Servers {
-		if uint64(k.s.cfg.Servers[i].ID) == id {
-			return &k.s.cfg.Servers[i]
+	for i := range k.ens.members {
+		if uint64(k.ens.members[i].ID) == id {
+			return &k.ens.members[i]
 		}
 	}
 	return nil
@@ -64,7 +64,7 @@ func (k *core) clientAddress(sp *ServerSpec) string {
 func (k *core) cmdVotingView(url.Values) fields {
 	var view fields
 	if k.ens != nil {
-		servers := slices.Clone(k.s.cfg.Servers)
+		servers := slices.Clone(k.ens.members)
 		slices.SortFunc(servers, func(a, b ServerSpec) int { return cmp.Compare(a.ID, b.ID) })
 		for i := range servers {
 			sp := &servers[i]

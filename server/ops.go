@@ -18,6 +18,12 @@ func isWrite(op zk.OpCode) bool {
 	return false
 }
 
+// reconfigurable reports a reconfig that becomes a txn: in an ensemble,
+// with reconfigEnabled.
+func (k *core) reconfigurable(op zk.OpCode) bool {
+	return op == zk.OpReconfig && k.ens != nil && k.s.cfg.ReconfigEnabled
+}
+
 // request serves one decoded request, as ZooKeeper's request processors
 // (prep, sync, final) do for a standalone server. A write is prepped at
 // once (prep sees the txns in flight) and answered when its txn is durable
@@ -45,7 +51,7 @@ func (k *core) request(it *item) {
 		}
 		return
 	}
-	if !isWrite(hdr.Type) {
+	if !isWrite(hdr.Type) && !k.reconfigurable(hdr.Type) {
 		if len(cl.queue) > 0 {
 			cl.queue = append(cl.queue, &queued{it: it})
 			return
@@ -110,6 +116,11 @@ func (k *core) drain(cl *client) {
 			return
 		}
 		body, code := engine.Response(q.it.hdr.Type, q.res)
+		if q.it.hdr.Type == zk.OpReconfig && code == zk.CodeOK {
+			// The new config, as ZooKeeper's FinalRequestProcessor answers.
+			data, _, _ := k.eng.GetData(engine.ConfigZookeeper, nil, nil)
+			body = &zk.GetDataResponse{Data: data, Stat: q.res.Stat}
+		}
 		k.reply(q.it, code, body)
 	}
 }
@@ -297,7 +308,11 @@ func (k *core) read(it *item, cl *client) (zk.Record, zk.Code) {
 	case *zk.MultiRequest: // multiRead
 		return k.multiRead(r, cl)
 	case *zk.ReconfigRequest:
-		return nil, zk.CodeReconfigDisabled
+		// An ensemble with reconfigEnabled makes it a write.
+		if !k.s.cfg.ReconfigEnabled {
+			return nil, zk.CodeReconfigDisabled
+		}
+		return nil, zk.CodeUnimplemented // standalone, as ZooKeeper
 	}
 	if it.hdr.Type == zk.OpWhoAmI {
 		return &zk.WhoAmIResponse{ClientInfo: engine.ClientInfos(cl.auth)}, zk.CodeOK
