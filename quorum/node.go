@@ -117,6 +117,8 @@ type Status struct {
 	// Joining: the node started as a new member of a running ensemble and
 	// has not yet received the leader's snapshot.
 	Joining bool
+	// Joint: the membership is changing (raft's joint configuration).
+	Joint bool
 	// Followers lists, on the leader, every other member and how far its
 	// log matches the leader's.
 	Followers []FollowerStatus
@@ -882,6 +884,7 @@ func (n *Node) updateStatus() {
 	}
 	cfg := st.Config
 	_, s.Learner = cfg.Learners[n.cfg.ID]
+	s.Joint = len(cfg.Voters[1]) > 0
 	if s.Leader {
 		for id, pr := range st.Progress {
 			if id == n.cfg.ID {
